@@ -1,0 +1,44 @@
+// parcours.toml: the host's own settings (CONFIG.md, "parcours.toml").
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+
+namespace parcours::config {
+
+struct HostConfig {
+  std::filesystem::path directory;  // the config directory, as the user named it
+  std::filesystem::path file;       // directory / "parcours.toml"
+
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    std::string public_url = "http://localhost:8080";
+    std::string admin_token;  // empty: admin routes refuse every request
+  } server;
+
+  struct Store {
+    std::string url = "sqlite://var/parcours.db";
+  } store;
+
+  struct Plugins {
+    // Extra folders searched for *.so, resolved against `directory`. The install's
+    // own plugin folder is always searched too (core/plugin/ finds it).
+    std::vector<std::filesystem::path> paths;
+  } plugins;
+
+  struct Log {
+    std::string level = "info";  // trace|debug|info|warn|error
+    std::string format = "text";  // text|json
+  } log;
+};
+
+// Reads <directory>/parcours.toml. A missing file is an error (the directory is
+// probably not a Parcours config). Problems go to `diagnostics`; the result holds
+// every value that could be read, defaults for the rest.
+HostConfig load_host_config(const std::filesystem::path& directory, Diagnostics& diagnostics);
+
+}  // namespace parcours::config
