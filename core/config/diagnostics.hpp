@@ -34,7 +34,11 @@ class Diagnostics {
   void error(SourceLocation where, std::string message);
   void warning(SourceLocation where, std::string message);
 
+  // In the order they were found.
   const std::vector<Diagnostic>& all() const { return items_; }
+  // In reading order: files in the order they were first reported on, and within a
+  // file by line and column (loaders visit TOML tables in key order, not file order).
+  std::vector<Diagnostic> in_reading_order() const;
   std::size_t error_count() const { return errors_; }
   bool has_errors() const { return errors_ > 0; }
 
