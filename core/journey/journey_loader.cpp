@@ -261,6 +261,9 @@ class StepLoader {
       if (declaration->accepts_any_params) {
         for (const auto& [key, value] : reader.raw()) {
           if (std::find(kAllStepKeys.begin(), kAllStepKeys.end(), key.str()) != kAllStepKeys.end()) continue;
+          // Taking any parameter must not swallow a misspelt common key: `tempalte`
+          // is left unknown, so finish() reports it with its suggestion.
+          if (config::closest_match(key.str(), kAllStepKeys)) continue;
           reader.mark_known(key.str());
           if (auto json = config::toml_to_json(value, journey_.file, diagnostics))
             params[std::string(key.str())] = nlohmann::json::parse(*json);
@@ -483,7 +486,7 @@ std::optional<Journey> load_journey(const std::filesystem::path& file, const std
       else if (*reentry == "after_exit") journey.reentry = Reentry::after_exit;
       else if (*reentry == "always") journey.reentry = Reentry::always;
       else
-        diagnostics.error(entry_reader.where("reentry"), "'reentry' must be never, after_exit or always, not '" +
+        diagnostics.error(entry_reader.where("reentry"), "'reentry' in [entry] must be never, after_exit or always, not '" +
                                                              *reentry + "'" +
                                                              config::did_you_mean(*reentry, {"never", "after_exit", "always"}));
     }
