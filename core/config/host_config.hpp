@@ -1,4 +1,11 @@
-// parcours.toml: the host's own settings (CONFIG.md, "parcours.toml").
+// core/config/ turns what users write (parcours.toml, clients/<id>/client.toml) into
+// typed models, and reports every problem as file:line:col with a suggestion
+// (diagnostics.hpp). It is the bottom of the host: it reads files and the
+// environment, never loads a plugin (it sees plugins only as declarations, through
+// PluginCatalog) and never starts anything. The CLI calls it; so will the engine.
+// Journeys are read by core/journey/, with the same TableReader.
+//
+// This file: parcours.toml, the host's own settings (CONFIG.md, "parcours.toml").
 #pragma once
 
 #include <filesystem>

@@ -10,11 +10,18 @@
 //
 // Lifetime: each library stays loaded while the registry or any instance created
 // from it is alive (instances hold a shared reference to their library).
+//
+// It must never let a plugin take the host down: nothing from a plugin (strings,
+// callbacks) outlives its library, and every failure comes back as a refusal or a
+// std::runtime_error with the plugin's message. Callers: the CLI (`parcours plugins`,
+// `validate`, `run`), through PluginCatalog the config checker, and the dispatcher
+// through Instance. Boost.DLL stays inside library.cpp.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +46,7 @@ struct LoadedPlugin {
 
 struct RefusedFile {
   std::filesystem::path file;
-  std::string reason;  // e.g. "built for plugin ABI 2.0, this host speaks 1.0"
+  std::string reason;  // e.g. "built for plugin ABI 2.0; this host speaks 1.0 (...)"
 };
 
 // A live plugin instance. Destroying it calls the plugin's destroy(); the library
@@ -52,10 +59,24 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   // Channels: hands the message (JSON) to the plugin; returns its result JSON. A
-  // plugin that returns nothing reads as {"status":"failed", ...}.
+  // plugin that returns nothing reads as {"status":"failed", ...}. Thread-safe as
+  // far as the plugin's send() is (plugin.h requires it).
   std::string send(const std::string& message_json);
 
+  // Triggers: starts producing events; throws std::runtime_error with the plugin's
+  // message when it cannot. stop() returns when no emit is in flight.
+  void start();
+  void stop();
+
+  // Sources: the attributes of one contact ({"id", "attributes"}) as a JSON object,
+  // or "null"; every row as a JSON array. Throw std::runtime_error with the
+  // plugin's message on failure, or when the source does not offer the call.
+  std::string lookup(const std::string& contact_json);
+  std::string scan();
+
   const parcours_plugin& descriptor() const;
+  // The plugin's id, for log lines and messages.
+  const std::string& plugin_id() const;
 
  private:
   std::shared_ptr<Library> library_;
@@ -67,8 +88,13 @@ class Registry : public config::PluginCatalog {
   // The install's own plugin folder: <dir of the executable>/../lib/parcours/plugins.
   static std::filesystem::path builtin_directory();
 
-  // Scans `directories` in order (missing folders are skipped silently, except the
-  // ones the user listed, which are refused with a reason).
+  // Scans builtin_directory(); a missing folder is skipped silently (a host built
+  // without plugins is still a host).
+  void discover_builtin();
+  // Scans the folders the user listed (`[plugins] paths`), in order; each folder's
+  // *.so in file-name order. A missing folder is refused with a reason; a listed
+  // file (not a folder) is loaded as is. A file already loaded (the same file reached
+  // twice) is skipped. builtin_directory() may be listed too; it is never refused.
   void discover(const std::vector<std::filesystem::path>& directories);
   // Loads one file; returns false (and records why under refused()) when refused.
   bool load_file(const std::filesystem::path& file);
@@ -80,22 +106,27 @@ class Registry : public config::PluginCatalog {
   // config::PluginCatalog
   const config::PluginDeclaration* find(std::string_view id) const override;
   std::vector<std::string> ids() const override;
-  std::optional<std::string> validate_params(std::string_view id,
-                                             const std::string& params_json) const override;
+  std::optional<std::string> validate_params(std::string_view id, const std::string& params_json) const override;
 
   // Creates an instance of plugin `id` from its complete settings (JSON object,
-  // defaults applied). Throws std::runtime_error with the plugin's own message
-  // when create() fails or throws.
+  // defaults applied). `host` must outlive the instance; null gives the instance a
+  // minimal host (logs to stderr, the system clock, no events, no metrics). Throws
+  // std::runtime_error naming the plugin and with its own message when there is no
+  // such plugin or create() fails or throws.
   std::unique_ptr<Instance> create(std::string_view id, const std::string& settings_json,
                                    const parcours_host* host) const;
 
  private:
+  void scan_directory(const std::filesystem::path& directory);
+
   std::vector<LoadedPlugin> plugins_;
   std::vector<RefusedFile> refused_;
+  std::set<std::filesystem::path> seen_;  // canonical paths of files already tried
 };
 
 // Reads a plugin file's declaration without keeping it in a registry (for
-// `parcours plugins inspect PATH`). Throws std::runtime_error with the refusal reason.
+// `parcours plugins inspect PATH`). Throws std::runtime_error with "<file>: <reason>"
+// when the file is refused.
 LoadedPlugin inspect_file(const std::filesystem::path& file);
 
 }  // namespace parcours::plugin

@@ -95,7 +95,9 @@ typedef struct parcours_plugin {
   /* The settings the plugin accepts in its client TOML table, as a JSON array:
    *   [{"name": "url", "type": "string", "required": true,
    *     "default": null, "help": "Gateway endpoint"}, ...]
-   * type is one of string|int|bool|duration|secret|list. The host checks a
+   * type is one of string|int|bool|duration|secret|list; "default" is null or a
+   * value of that type (a duration as text, "30s"; a list as an array of strings);
+   * a required setting has no default. The host checks a
    * client's table against this before creating an instance, applies defaults,
    * and hands create() the complete settings object. */
   const char* settings_json;
@@ -107,8 +109,7 @@ typedef struct parcours_plugin {
 
   /* Create an instance from its settings (a JSON object, defaults applied).
    * Returns NULL on failure, with *error set to a message the plugin allocated. */
-  parcours_instance* (*create)(const char* settings_json, const parcours_host* host,
-                               char** error);
+  parcours_instance* (*create)(const char* settings_json, const parcours_host* host, char** error);
   /* Destroy an instance. Called exactly once per successful create(). */
   void (*destroy)(parcours_instance* instance);
   /* Free a string this plugin returned (results and errors). */
@@ -118,8 +119,13 @@ typedef struct parcours_plugin {
    * an instance. Returns NULL when they are fine, else an error message. */
   char* (*validate_params)(const char* params_json);
 
-  /* Channels: send one message (JSON: idempotency_key, channel, client, contact,
-   * content and params). Returns a result JSON object:
+  /* Channels: send one message, a JSON object:
+   *   {"idempotency_key": "...", "channel": "<instance name>", "client": "<id>",
+   *    "contact": {"id": "c-1", "attributes": {...}},
+   *    "content": {"subject": "...", "text": "...", "html": "..."},
+   *    "params": {...the send step's rendered parameters...}}
+   * May be called from several threads at once on one instance.
+   * Returns a result JSON object (NULL reads as "failed"):
    *   {"status": "delivered" | "retry" | "failed", "error": "...",
    *    "retry_after_ms": 60000, "provider_id": "..."}
    * "retry" means try again later; "failed" means never. */
@@ -130,8 +136,10 @@ typedef struct parcours_plugin {
   char* (*start)(parcours_instance* instance);
   void (*stop)(parcours_instance* instance);
 
-  /* Sources, optional each: attributes for one contact (a JSON object, or "null"
-   * when unknown), and every row for audiences (a JSON array). */
+  /* Sources, optional each: attributes for one contact (given as
+   * {"id": "...", "attributes": {...}}; returns a JSON object, or "null" when
+   * unknown), and every row for audiences (a JSON array). On failure either returns
+   * {"$error": "message"} ('$' keys are reserved) or NULL. */
   char* (*lookup)(parcours_instance* instance, const char* contact_json);
   char* (*scan)(parcours_instance* instance);
 } parcours_plugin;
