@@ -1,0 +1,859 @@
+// parcours/sdk.hpp — the C++ layer of the Parcours plugin SDK (header-only).
+//
+// A plugin author derives from parcours::Channel, parcours::Trigger or
+// parcours::Source, gives the class a constructor taking `const parcours::Settings&`
+// (optionally followed by a `parcours::Host`), and ends the file with one
+// PARCOURS_PLUGIN(...) line that declares the plugin's id, version, kind, settings
+// and parameters:
+//
+//   #include <parcours/sdk.hpp>
+//
+//   class GatewaySms final : public parcours::Channel {
+//    public:
+//     explicit GatewaySms(const parcours::Settings& s) : url_(s.string("url")) {}
+//     parcours::SendResult send(const parcours::Message& m) override;
+//    private:
+//     std::string url_;
+//   };
+//
+//   PARCOURS_PLUGIN(GatewaySms,
+//     .id = "gateway-sms", .version = "1.2.0", .kind = parcours::Kind::channel,
+//     .description = "SMS through Example Gateway",
+//     .settings = {{"url", parcours::Type::string, parcours::required, "Gateway endpoint"}})
+//
+// Everything here is compiled into the plugin. The host never sees a C++ type: the
+// macro builds the C descriptor of parcours/plugin.h (the ABI, the only contract
+// with the host) and C trampolines around the class. Every exception thrown by the
+// plugin's code is caught at that boundary and handed to the host as an error
+// message, so a throwing plugin can fail a message but never take the host down.
+//
+// nlohmann::json is used on this side of the boundary only (settings, messages,
+// parameters); it never crosses it — data crosses as JSON text.
+#pragma once
+
+#include <parcours/plugin.h>
+
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace parcours {
+
+// ---------------------------------------------------------------------------------
+// Declaring a plugin
+// ---------------------------------------------------------------------------------
+
+// What the plugin is for. Must match the base class: Channel, Trigger or Source.
+enum class Kind : std::int32_t {
+  channel = PARCOURS_KIND_CHANNEL,
+  trigger = PARCOURS_KIND_TRIGGER,
+  source = PARCOURS_KIND_SOURCE,
+};
+
+// The type of a setting or parameter, as the user writes it in TOML.
+//   string   — "text"                      → Settings::string()
+//   integer  — 42                          → Settings::integer()   (declared as "int")
+//   boolean  — true                        → Settings::boolean()   (declared as "bool")
+//   duration — "30s", "15m", "1d12h"       → Settings::duration(), in milliseconds
+//   secret   — a string never shown back (`parcours plugins inspect` hides its default)
+//   list     — ["a", "b"] (strings)        → Settings::list()
+enum class Type { string, integer, boolean, duration, secret, list };
+
+// The name of `type` in the descriptor JSON: string|int|bool|duration|secret|list.
+constexpr const char* type_name(Type type) noexcept {
+  switch (type) {
+    case Type::string: return "string";
+    case Type::integer: return "int";
+    case Type::boolean: return "bool";
+    case Type::duration: return "duration";
+    case Type::secret: return "secret";
+    case Type::list: return "list";
+  }
+  return "string";
+}
+
+// Tags for Setting::presence: `parcours::required` (the user must give it) or
+// `parcours::optional` (it may be absent; Settings::has() tells).
+struct Required {};
+inline constexpr Required required{};
+struct Optional {};
+inline constexpr Optional optional{};
+
+// Whether a setting must be given, and its default when it may be left out.
+// Built from `parcours::required`, `parcours::optional` or `parcours::defaults_to(v)`.
+class Presence {
+ public:
+  Presence(Required) : required_(true) {}  // NOLINT(google-explicit-constructor): reads as a tag
+  Presence(Optional) {}                    // NOLINT(google-explicit-constructor)
+
+  // A setting that may be left out, in which case the host passes `value` (which
+  // must be of the setting's type: the host refuses a plugin whose default does not
+  // match, naming the setting).
+  static Presence with_default(nlohmann::json value) {
+    Presence presence{optional};
+    presence.default_ = std::move(value);
+    return presence;
+  }
+
+  bool is_required() const noexcept { return required_; }
+  // The default as JSON; null when there is none.
+  const nlohmann::json& default_value() const noexcept { return default_; }
+
+ private:
+  bool required_ = false;
+  nlohmann::json default_;
+};
+
+// `parcours::defaults_to("10s")`, `defaults_to(3)`, `defaults_to(true)`,
+// `defaults_to({"a", "b"})`: an optional setting with that default. Durations are
+// written as the user would write them ("10s", "1h30m").
+template <typename T>
+Presence defaults_to(T&& value) {
+  return Presence::with_default(nlohmann::json(std::forward<T>(value)));
+}
+inline Presence defaults_to(std::initializer_list<std::string> values) {
+  return Presence::with_default(nlohmann::json(std::vector<std::string>(values)));
+}
+
+// One declared setting (or channel parameter):
+//   {"url", parcours::Type::string, parcours::required, "Gateway endpoint"}
+//   {"timeout", parcours::Type::duration, parcours::defaults_to("10s"), "Give up after"}
+// `name` is the TOML key. `help` is one line, shown by `parcours plugins inspect`.
+struct Setting {
+  const char* name = "";
+  Type type = Type::string;
+  Presence presence = optional;
+  const char* help = "";
+};
+
+// Tag for `.params = parcours::any_params`: the channel takes any parameter a send
+// step gives it (the descriptor says params_json = "*").
+struct AnyParams {};
+inline constexpr AnyParams any_params{};
+
+// The message parameters a channel accepts from a `send` step, beyond the common
+// ones (template, subject, text, html, transactional): a list of Settings, or
+// `parcours::any_params`. Left out: none.
+class ParamList {
+ public:
+  ParamList() = default;
+  ParamList(std::initializer_list<Setting> params) : params_(params) {}  // NOLINT
+  ParamList(AnyParams) : any_(true) {}                                   // NOLINT
+
+  bool any() const noexcept { return any_; }
+  const std::vector<Setting>& list() const noexcept { return params_; }
+
+ private:
+  std::vector<Setting> params_;
+  bool any_ = false;
+};
+
+// What PARCOURS_PLUGIN(...) declares, with designated initializers in this order:
+//   .id          unique plugin id, [a-z0-9-]+, what `plugin = "..."` names in TOML
+//   .version     the plugin's own version, e.g. "1.2.0"
+//   .kind        parcours::Kind::channel | trigger | source
+//   .description one line
+//   .settings    {{name, type, presence, help}, ...}
+//   .params      channels: {{name, type, presence, help}, ...} or parcours::any_params
+struct PluginInfo {
+  const char* id = nullptr;
+  const char* version = nullptr;
+  Kind kind = Kind::channel;
+  const char* description = "";
+  std::vector<Setting> settings{};
+  ParamList params{};
+};
+
+// ---------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------
+
+// Thrown by the Settings getters. The message names the setting, so the host can
+// show it as is ("setting 'url' is missing").
+class SettingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+inline const char* json_type_phrase(const nlohmann::json& value) noexcept {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null: return "nothing";
+    case nlohmann::json::value_t::object: return "a table";
+    case nlohmann::json::value_t::array: return "a list";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "an integer";
+    case nlohmann::json::value_t::number_float: return "a number";
+    default: return "a value";
+  }
+}
+
+}  // namespace detail
+
+// The settings of one instance, as the host hands them to the constructor: every
+// declared setting the user gave, plus the defaults of those left out. The host has
+// already checked them against the declaration, so a getter fails only when the
+// plugin asks for something it did not declare that way; it then throws
+// SettingError naming the setting, which the SDK reports as the instance's error.
+class Settings {
+ public:
+  // `values` must be a JSON object; anything else counts as no setting at all.
+  explicit Settings(nlohmann::json values = nlohmann::json::object())
+      : values_(values.is_object() ? std::move(values) : nlohmann::json::object()) {}
+
+  // Parses the settings object the host passes to create(); throws SettingError
+  // when it is not a JSON object.
+  static Settings parse(std::string_view json_text) {
+    auto values = nlohmann::json::parse(json_text, nullptr, false);
+    if (values.is_discarded() || !values.is_object())
+      throw SettingError("the host passed settings that are not a JSON object");
+    return Settings(std::move(values));
+  }
+
+  // True when `name` is present (given by the user or defaulted) and not null.
+  bool has(std::string_view name) const { return find(name) != nullptr; }
+
+  // The value of a string (or secret) setting. Throws SettingError when it is
+  // missing or not a string.
+  std::string string(std::string_view name) const {
+    const auto& value = get(name);
+    if (!value.is_string()) throw wrong_type(name, "a string", value);
+    return value.get<std::string>();
+  }
+  // ... or `fallback` when it is absent.
+  std::string string(std::string_view name, std::string fallback) const {
+    return has(name) ? string(name) : std::move(fallback);
+  }
+
+  // A secret setting (a token, a password): a string, named apart for readability.
+  std::string secret(std::string_view name) const { return string(name); }
+
+  // The value of an int setting. Throws SettingError when missing or not an integer.
+  std::int64_t integer(std::string_view name) const {
+    const auto& value = get(name);
+    if (!value.is_number_integer()) throw wrong_type(name, "an integer", value);
+    return value.get<std::int64_t>();
+  }
+  std::int64_t integer(std::string_view name, std::int64_t fallback) const {
+    return has(name) ? integer(name) : fallback;
+  }
+
+  // The value of a bool setting. Throws SettingError when missing or not a boolean.
+  bool boolean(std::string_view name) const {
+    const auto& value = get(name);
+    if (!value.is_boolean()) throw wrong_type(name, "a boolean", value);
+    return value.get<bool>();
+  }
+  bool boolean(std::string_view name, bool fallback) const { return has(name) ? boolean(name) : fallback; }
+
+  // The value of a duration setting. The host reads what the user wrote ("1h30m",
+  // with its one duration parser) and hands every duration to plugins as a whole
+  // number of milliseconds, so no plugin needs a parser of its own. Throws
+  // SettingError when missing or not a positive integer.
+  std::chrono::milliseconds duration(std::string_view name) const {
+    const auto& value = get(name);
+    if (value.is_number_integer() && value.get<std::int64_t>() > 0)
+      return std::chrono::milliseconds(value.get<std::int64_t>());
+    throw SettingError("setting '" + std::string(name) + "' must be a duration in milliseconds (a positive integer)");
+  }
+  std::chrono::milliseconds duration(std::string_view name, std::chrono::milliseconds fallback) const {
+    return has(name) ? duration(name) : fallback;
+  }
+
+  // The value of a list setting (strings). Throws SettingError when missing, not a
+  // list, or holding something else than strings.
+  std::vector<std::string> list(std::string_view name) const {
+    const auto& value = get(name);
+    if (!value.is_array()) throw wrong_type(name, "a list of strings", value);
+    std::vector<std::string> items;
+    items.reserve(value.size());
+    for (const auto& item : value) {
+      if (!item.is_string()) throw wrong_type(name, "a list of strings", item);
+      items.push_back(item.get<std::string>());
+    }
+    return items;
+  }
+  std::vector<std::string> list(std::string_view name, std::vector<std::string> fallback) const {
+    return has(name) ? list(name) : std::move(fallback);
+  }
+
+  // Every setting as one JSON object.
+  const nlohmann::json& json() const noexcept { return values_; }
+
+ private:
+  const nlohmann::json* find(std::string_view name) const {
+    auto it = values_.find(std::string(name));
+    if (it == values_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  const nlohmann::json& get(std::string_view name) const {
+    if (const auto* value = find(name)) return *value;
+    throw SettingError("setting '" + std::string(name) + "' is missing");
+  }
+  static SettingError wrong_type(std::string_view name, const char* expected, const nlohmann::json& got) {
+    // Names the type only, never the value: it may be a secret.
+    return SettingError("setting '" + std::string(name) + "' must be " + expected + ", not " +
+                        detail::json_type_phrase(got));
+  }
+
+  nlohmann::json values_;
+};
+
+// ---------------------------------------------------------------------------------
+// Messages and results (channels)
+// ---------------------------------------------------------------------------------
+
+// The contact a message is for: its id and attributes (email, phone, timezone,
+// locale, consent, and whatever else the client stores).
+struct Contact {
+  std::string id;
+  nlohmann::json attributes = nlohmann::json::object();
+
+  // The attribute `name` when it is a string, else "" (e.g. contact.attribute("email")).
+  std::string attribute(std::string_view name) const {
+    auto it = attributes.find(std::string(name));
+    return it != attributes.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+};
+
+// The rendered content of a message; a field the step does not produce is "".
+struct Content {
+  std::string subject;
+  std::string text;
+  std::string html;
+};
+
+// One message to send, as the host's dispatcher hands it to a channel. Its wire form
+// (the JSON of plugin.h's send()):
+//   {"idempotency_key": "m-81f2...", "channel": "sms", "client": "acme",
+//    "contact": {"id": "c-1", "attributes": {"phone": "+33600000000", ...}},
+//    "content": {"subject": "...", "text": "...", "html": "..."},
+//    "params": {"template": "cart-reminder", ...}}
+struct Message {
+  // The same for every attempt of one message: hand it to providers that support
+  // idempotency keys, so a retry after a crash cannot become a duplicate.
+  std::string idempotency_key;
+  std::string channel;  // the channel instance name in the client's TOML
+  std::string client;   // the client (tenant) id
+  Contact contact;
+  Content content;
+  nlohmann::json params = nlohmann::json::object();  // the step's rendered parameters
+  nlohmann::json wire = nlohmann::json::object();    // the whole message as received
+
+  // Reads the wire form; absent fields stay empty. Throws std::invalid_argument when
+  // `wire` is not an object.
+  static Message from_json(const nlohmann::json& wire) {
+    if (!wire.is_object()) throw std::invalid_argument("the message is not a JSON object");
+    Message message;
+    message.idempotency_key = string_field(wire, "idempotency_key");
+    message.channel = string_field(wire, "channel");
+    message.client = string_field(wire, "client");
+    if (auto it = wire.find("contact"); it != wire.end() && it->is_object()) {
+      message.contact.id = string_field(*it, "id");
+      if (auto attributes = it->find("attributes"); attributes != it->end() && attributes->is_object())
+        message.contact.attributes = *attributes;
+    }
+    if (auto it = wire.find("content"); it != wire.end() && it->is_object()) {
+      message.content.subject = string_field(*it, "subject");
+      message.content.text = string_field(*it, "text");
+      message.content.html = string_field(*it, "html");
+    }
+    if (auto it = wire.find("params"); it != wire.end() && it->is_object()) message.params = *it;
+    message.wire = wire;
+    return message;
+  }
+
+ private:
+  static std::string string_field(const nlohmann::json& object, const char* key) {
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+};
+
+// What a channel's send() returns: delivered, retry later, or failed for good.
+class SendResult {
+ public:
+  enum class Status { delivered, retry, failed };
+
+  // The provider accepted the message; `provider_id` is its id there, if any.
+  static SendResult delivered(std::string provider_id = {}) {
+    return SendResult(Status::delivered, {}, std::chrono::milliseconds(0), std::move(provider_id));
+  }
+  // A transient failure (timeout, 429, 5xx): the host tries again after `after`
+  // (zero: the host's own back-off).
+  static SendResult retry(std::string error, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
+    return SendResult(Status::retry, std::move(error), after, {});
+  }
+  // A permanent failure (invalid address, rejected content): never retried.
+  static SendResult failed(std::string error) {
+    return SendResult(Status::failed, std::move(error), std::chrono::milliseconds(0), {});
+  }
+
+  Status status() const noexcept { return status_; }
+  const std::string& error() const noexcept { return error_; }
+  std::chrono::milliseconds retry_after() const noexcept { return retry_after_; }
+  const std::string& provider_id() const noexcept { return provider_id_; }
+
+  // The result JSON of plugin.h's send():
+  //   {"status": "delivered"|"retry"|"failed", "error": "...", "retry_after_ms": N,
+  //    "provider_id": "..."} — fields without a value are left out.
+  nlohmann::json to_json() const {
+    nlohmann::json out = nlohmann::json::object();
+    out["status"] = status_ == Status::delivered ? "delivered" : status_ == Status::retry ? "retry" : "failed";
+    if (!error_.empty()) out["error"] = error_;
+    if (retry_after_.count() > 0) out["retry_after_ms"] = retry_after_.count();
+    if (!provider_id_.empty()) out["provider_id"] = provider_id_;
+    return out;
+  }
+
+ private:
+  SendResult(Status status, std::string error, std::chrono::milliseconds after, std::string provider_id)
+      : status_(status), error_(std::move(error)), retry_after_(after), provider_id_(std::move(provider_id)) {}
+
+  Status status_;
+  std::string error_;
+  std::chrono::milliseconds retry_after_;
+  std::string provider_id_;
+};
+
+// ---------------------------------------------------------------------------------
+// The host's services
+// ---------------------------------------------------------------------------------
+
+enum class LogLevel : std::int32_t {
+  trace = PARCOURS_LOG_TRACE,
+  debug = PARCOURS_LOG_DEBUG,
+  info = PARCOURS_LOG_INFO,
+  warn = PARCOURS_LOG_WARN,
+  error = PARCOURS_LOG_ERROR,
+};
+
+// The services the host offers an instance (plugin.h's parcours_host), valid from
+// construction until the instance is destroyed. Copyable and cheap. A service the
+// host does not provide (an older host, or a test passing no table) degrades
+// gracefully: log and metric do nothing, now() reads the system clock, emit throws.
+class Host {
+ public:
+  Host() = default;
+  explicit Host(const parcours_host* table) noexcept : table_(table) {}
+
+  // Logs one line; the host tags it with the plugin id, client and instance name.
+  void log(LogLevel level, std::string_view message) const noexcept {
+    if (!provides(offsetof(parcours_host, log)) || !table_->log) return;
+    try {
+      const std::string text(message);
+      table_->log(table_->ctx, static_cast<std::int32_t>(level), text.c_str());
+    } catch (...) {  // only std::bad_alloc can get here; a lost log line is acceptable
+    }
+  }
+  void trace(std::string_view message) const noexcept { log(LogLevel::trace, message); }
+  void debug(std::string_view message) const noexcept { log(LogLevel::debug, message); }
+  void info(std::string_view message) const noexcept { log(LogLevel::info, message); }
+  void warn(std::string_view message) const noexcept { log(LogLevel::warn, message); }
+  void error(std::string_view message) const noexcept { log(LogLevel::error, message); }
+
+  // Emits one event (the ingestion format: {"id", "type", "contact", "time",
+  // "properties"}) into the client's event log. Throws std::runtime_error with the
+  // host's reason when it is not stored.
+  void emit(const nlohmann::json& event) const {
+    if (!provides(offsetof(parcours_host, emit)) || !table_->emit)
+      throw std::runtime_error("this host does not accept events from plugins");
+    const std::string text = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const char* error = nullptr;
+    if (table_->emit(table_->ctx, text.c_str(), &error) != 0)
+      throw std::runtime_error(error ? error : "the host refused the event");
+  }
+
+  // The host's clock — virtual under `parcours simulate`. Use it, not the system
+  // clock, for anything a journey's timing depends on.
+  std::chrono::system_clock::time_point now() const noexcept {
+    if (provides(offsetof(parcours_host, now_ms)) && table_->now_ms)
+      return std::chrono::system_clock::time_point(std::chrono::milliseconds(table_->now_ms(table_->ctx)));
+    return std::chrono::system_clock::now();
+  }
+
+  // Reports a metric sample, exported as parcours_plugin_<name>; `labels` is a JSON
+  // object of strings (or null for none).
+  void metric(std::string_view name, double value, const nlohmann::json& labels = nullptr) const noexcept {
+    if (!provides(offsetof(parcours_host, metric)) || !table_->metric) return;
+    try {
+      const std::string text(name);
+      const std::string label_text =
+          labels.is_object() ? labels.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
+      table_->metric(table_->ctx, text.c_str(), value, labels.is_object() ? label_text.c_str() : nullptr);
+    } catch (...) {  // std::bad_alloc: a lost sample is acceptable
+    }
+  }
+
+  // The raw table, for what this wrapper does not cover; may be null.
+  const parcours_host* table() const noexcept { return table_; }
+
+ private:
+  // Whether the host's table is long enough to hold the callback at `offset` (an
+  // older host's table is shorter).
+  bool provides(std::size_t offset) const noexcept {
+    return table_ != nullptr && table_->struct_size >= offset + sizeof(void*);
+  }
+
+  const parcours_host* table_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------------
+// Base classes
+// ---------------------------------------------------------------------------------
+
+namespace detail {
+template <typename Plugin>
+struct Adapter;
+}
+
+// What every plugin class shares: access to the host's services. Derive from
+// Channel, Trigger or Source, not from this.
+class PluginBase {
+ public:
+  virtual ~PluginBase() = default;
+  PluginBase(const PluginBase&) = delete;
+  PluginBase& operator=(const PluginBase&) = delete;
+
+ protected:
+  PluginBase() = default;
+  // The host's services. Set once the constructor has returned: a constructor that
+  // needs them takes a `parcours::Host` as its second parameter instead.
+  const Host& host() const noexcept { return host_; }
+
+ private:
+  template <typename Plugin>
+  friend struct detail::Adapter;
+  Host host_;
+};
+
+// A channel sends messages (email, SMS, ads audiences...). send() may be called from
+// several threads at once, on one instance: protect shared state.
+class Channel : public PluginBase {
+ public:
+  static constexpr Kind kind = Kind::channel;
+  // Sends one message. Return delivered, retry(...) or failed(...); an exception is
+  // reported to the host as failed with its message.
+  virtual SendResult send(const Message& message) = 0;
+};
+
+// A trigger produces events through host().emit(), from its own thread or a timer.
+class Trigger : public PluginBase {
+ public:
+  static constexpr Kind kind = Kind::trigger;
+  // Starts producing events; throw to report why it cannot start.
+  virtual void start() = 0;
+  // Stops producing events; must return only when no emit() is in flight.
+  virtual void stop() = 0;
+};
+
+// A source enriches contacts and/or lists audiences. Override lookup(), scan() or
+// both: the host learns from the descriptor which ones the plugin provides.
+class Source : public PluginBase {
+ public:
+  static constexpr Kind kind = Kind::source;
+  // The attributes known about `contact` (a JSON object), or nothing when unknown.
+  virtual std::optional<nlohmann::json> lookup(const Contact& contact) {
+    (void)contact;
+    throw std::logic_error("this source does not look contacts up");
+  }
+  // Every row (a JSON array of objects), for audiences.
+  virtual nlohmann::json scan() { throw std::logic_error("this source does not list rows"); }
+};
+
+// ---------------------------------------------------------------------------------
+// The boundary (used by PARCOURS_PLUGIN; not for plugin code)
+// ---------------------------------------------------------------------------------
+
+namespace detail {
+
+// A copy of `text` in malloc'd memory, freed by the descriptor's free_string; null
+// when memory runs out (the host reads a null result as a failure).
+inline char* copy_string(std::string_view text) noexcept {
+  auto* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (!out) return nullptr;
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return out;
+}
+
+inline void free_string(char* text) noexcept {
+  std::free(text);
+}
+
+// JSON text that survives invalid UTF-8 in a plugin's strings.
+inline std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The message of the exception being handled (call only inside a catch block).
+inline std::string current_exception_message() noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what()[0] ? e.what() : "an exception without a message";
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+// The descriptor JSON of a list of settings (plugin.h, settings_json).
+inline nlohmann::json settings_json(const std::vector<Setting>& settings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& setting : settings) {
+    out.push_back({{"name", setting.name ? setting.name : ""},
+                   {"type", type_name(setting.type)},
+                   {"required", setting.presence.is_required()},
+                   {"default", setting.presence.default_value()},
+                   {"help", setting.help ? setting.help : ""}});
+  }
+  return out;
+}
+
+// What a parcours_instance* points to.
+template <typename Plugin>
+struct Box {
+  std::unique_ptr<Plugin> plugin;
+};
+
+template <typename Plugin>
+concept HasValidateParams = requires(const nlohmann::json& params) {
+  { Plugin::validate_params(params) } -> std::convertible_to<std::optional<std::string>>;
+};
+
+// The C trampolines around one plugin class. Each is noexcept and catches
+// everything: an exception must never unwind into the host.
+template <typename Plugin>
+struct Adapter {
+  static_assert(std::is_base_of_v<Channel, Plugin> || std::is_base_of_v<Trigger, Plugin> ||
+                    std::is_base_of_v<Source, Plugin>,
+                "a Parcours plugin class derives from parcours::Channel, Trigger or Source");
+  static_assert(std::is_constructible_v<Plugin, const Settings&, Host> ||
+                    std::is_constructible_v<Plugin, const Settings&>,
+                "a Parcours plugin class has a constructor taking (const parcours::Settings&) or "
+                "(const parcours::Settings&, parcours::Host)");
+
+  static Plugin& plugin(parcours_instance* instance) noexcept {
+    return *reinterpret_cast<Box<Plugin>*>(instance)->plugin;
+  }
+
+  static parcours_instance* create(const char* settings_json, const parcours_host* host, char** error) noexcept {
+    if (error) *error = nullptr;
+    try {
+      const Settings settings = Settings::parse(settings_json ? settings_json : "{}");
+      auto box = std::make_unique<Box<Plugin>>();
+      if constexpr (std::is_constructible_v<Plugin, const Settings&, Host>)
+        box->plugin = std::make_unique<Plugin>(settings, Host(host));
+      else
+        box->plugin = std::make_unique<Plugin>(settings);
+      static_cast<PluginBase&>(*box->plugin).host_ = Host(host);
+      return reinterpret_cast<parcours_instance*>(box.release());
+    } catch (...) {
+      if (error) *error = copy_string(current_exception_message());
+      return nullptr;
+    }
+  }
+
+  static void destroy(parcours_instance* instance) noexcept {
+    // A destructor that throws is a bug, but not one that may reach the host.
+    try {
+      delete reinterpret_cast<Box<Plugin>*>(instance);
+    } catch (...) {
+    }
+  }
+
+  static char* validate_params(const char* params_json) noexcept {
+    try {
+      auto params = nlohmann::json::parse(params_json ? params_json : "{}");
+      std::optional<std::string> problem = Plugin::validate_params(params);
+      return problem ? copy_string(*problem) : nullptr;
+    } catch (...) {
+      return copy_string(current_exception_message());
+    }
+  }
+
+  static char* failed(const std::string& error) noexcept {
+    try {
+      return copy_string(dump(SendResult::failed(error).to_json()));
+    } catch (...) {
+      return nullptr;  // the host reads a null result as failed
+    }
+  }
+
+  static char* send(parcours_instance* instance, const char* message_json) noexcept {
+    try {
+      const auto wire = nlohmann::json::parse(message_json ? message_json : "");
+      const SendResult result = plugin(instance).send(Message::from_json(wire));
+      return copy_string(dump(result.to_json()));
+    } catch (...) {
+      return failed(current_exception_message());
+    }
+  }
+
+  static char* start(parcours_instance* instance) noexcept {
+    try {
+      plugin(instance).start();
+      return nullptr;
+    } catch (...) {
+      return copy_string(current_exception_message());
+    }
+  }
+
+  static void stop(parcours_instance* instance) noexcept {
+    try {
+      plugin(instance).stop();
+    } catch (...) {
+      try {
+        static_cast<PluginBase&>(plugin(instance)).host_.error("stop() failed: " + current_exception_message());
+      } catch (...) {  // std::bad_alloc while reporting: nothing more to do
+      }
+    }
+  }
+
+  // A failed lookup/scan, as plugin.h defines it: {"$error": "message"} ('$' keys
+  // are reserved, so no attribute can be mistaken for it).
+  static char* error_object(const std::string& message) noexcept {
+    try {
+      return copy_string(dump(nlohmann::json{{"$error", message}}));
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  static char* lookup(parcours_instance* instance, const char* contact_json) noexcept {
+    try {
+      const auto wire = nlohmann::json::parse(contact_json ? contact_json : "");
+      Contact contact;
+      if (wire.is_object()) {
+        if (auto it = wire.find("id"); it != wire.end() && it->is_string()) contact.id = it->get<std::string>();
+        if (auto it = wire.find("attributes"); it != wire.end() && it->is_object()) contact.attributes = *it;
+      }
+      const auto found = plugin(instance).lookup(contact);
+      return copy_string(found ? dump(*found) : "null");
+    } catch (...) {
+      return error_object(current_exception_message());
+    }
+  }
+
+  static char* scan(parcours_instance* instance) noexcept {
+    try {
+      return copy_string(dump(plugin(instance).scan()));
+    } catch (...) {
+      return error_object(current_exception_message());
+    }
+  }
+};
+
+// Whether Plugin overrides Source::lookup / Source::scan (an inherited member's
+// address has the base class's member-pointer type).
+template <typename Plugin>
+constexpr bool overrides_lookup() {
+  return !std::is_same_v<decltype(&Plugin::lookup), decltype(&Source::lookup)>;
+}
+template <typename Plugin>
+constexpr bool overrides_scan() {
+  return !std::is_same_v<decltype(&Plugin::scan), decltype(&Source::scan)>;
+}
+
+// The descriptor and the strings it points to, built once per library. Never
+// copied or moved: the descriptor points into its own members.
+class Described {
+ public:
+  template <typename Plugin>
+  Described(const PluginInfo& info, Adapter<Plugin>*)
+      : id_(info.id ? info.id : ""),
+        version_(info.version ? info.version : ""),
+        description_(info.description ? info.description : ""),
+        settings_(dump(settings_json(info.settings))),
+        params_(info.params.any() ? "*" : dump(settings_json(info.params.list()))) {
+    using A = Adapter<Plugin>;
+    descriptor_.abi_major = PARCOURS_ABI_MAJOR;
+    descriptor_.abi_minor = PARCOURS_ABI_MINOR;
+    descriptor_.struct_size = sizeof(parcours_plugin);
+    // A null id or version stays null, so the host refuses the plugin by name.
+    descriptor_.id = info.id ? id_.c_str() : nullptr;
+    descriptor_.version = info.version ? version_.c_str() : nullptr;
+    descriptor_.kind = static_cast<std::int32_t>(info.kind);
+    descriptor_.description = description_.c_str();
+    descriptor_.settings_json = settings_.c_str();
+    descriptor_.params_json = info.params.any() || !info.params.list().empty() ? params_.c_str() : nullptr;
+    descriptor_.create = &A::create;
+    descriptor_.destroy = &A::destroy;
+    descriptor_.free_string = &free_string;
+    if constexpr (std::is_base_of_v<Channel, Plugin>) {
+      descriptor_.send = &A::send;
+      if constexpr (HasValidateParams<Plugin>) descriptor_.validate_params = &A::validate_params;
+    }
+    if constexpr (std::is_base_of_v<Trigger, Plugin>) {
+      descriptor_.start = &A::start;
+      descriptor_.stop = &A::stop;
+    }
+    if constexpr (std::is_base_of_v<Source, Plugin>) {
+      if constexpr (overrides_lookup<Plugin>()) descriptor_.lookup = &A::lookup;
+      if constexpr (overrides_scan<Plugin>()) descriptor_.scan = &A::scan;
+    }
+  }
+  Described(const Described&) = delete;
+  Described& operator=(const Described&) = delete;
+
+  const parcours_plugin* descriptor() const noexcept { return &descriptor_; }
+
+ private:
+  std::string id_;
+  std::string version_;
+  std::string description_;
+  std::string settings_;
+  std::string params_;
+  parcours_plugin descriptor_{};
+};
+
+// What parcours_plugin_entry() returns: the descriptor of Plugin, built on first use
+// from `info()`. Null (which the host reports) when building it throws.
+template <typename Plugin>
+const parcours_plugin* describe(const PluginInfo& (*info)()) noexcept {
+  try {
+    static const Described described(info(), static_cast<Adapter<Plugin>*>(nullptr));
+    return described.descriptor();
+  } catch (...) {
+    std::fprintf(stderr, "parcours plugin: cannot build its descriptor: %s\n", current_exception_message().c_str());
+    return nullptr;
+  }
+}
+
+}  // namespace detail
+}  // namespace parcours
+
+// Declares the plugin class `PluginClass` and exports the library's entry point.
+// Write it once, at namespace scope, in one source file of the plugin:
+//   PARCOURS_PLUGIN(MyChannel, .id = "my-channel", .version = "1.0.0",
+//                   .kind = parcours::Kind::channel, .description = "...",
+//                   .settings = {...}, .params = {...})
+// The fields are those of parcours::PluginInfo, in its order. A trailing ';' is
+// optional.
+#define PARCOURS_PLUGIN(PluginClass, ...)                                         \
+  static const ::parcours::PluginInfo& parcours_plugin_info_() {                  \
+    static const ::parcours::PluginInfo info{__VA_ARGS__};                        \
+    return info;                                                                  \
+  }                                                                               \
+  extern "C" PARCOURS_EXPORT const parcours_plugin* parcours_plugin_entry(void) { \
+    return ::parcours::detail::describe<PluginClass>(&parcours_plugin_info_);     \
+  }
