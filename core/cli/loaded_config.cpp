@@ -18,8 +18,8 @@ void try_instances(const LoadedConfig& loaded, config::Diagnostics& diagnostics)
         try {
           loaded.plugins.create(instance.plugin, instance.settings_json, host.table());
         } catch (const std::exception& error) {
-          diagnostics.error(instance.where,
-                            std::string(config::to_string(instance.kind)) + " '" + instance.name + "': " + error.what());
+          diagnostics.error(instance.where, std::string(config::to_string(instance.kind)) + " '" + instance.name +
+                                                "': " + error.what());
         }
       }
     }

@@ -18,9 +18,9 @@ inline constexpr int kExitUsage = 2;
 // when the command should stop now: 0 after printing --help, 2 after a usage error
 // (printed on stderr with the usage); nothing when the command should run.
 // `positional` names options that may also be given without their --name.
-std::optional<int> parse_command_line(const std::vector<std::string>& args,
-                                      const boost::program_options::options_description& options,
-                                      boost::program_options::variables_map& values,
-                                      const boost::program_options::positional_options_description* positional = nullptr);
+std::optional<int> parse_command_line(
+    const std::vector<std::string>& args, const boost::program_options::options_description& options,
+    boost::program_options::variables_map& values,
+    const boost::program_options::positional_options_description* positional = nullptr);
 
 }  // namespace parcours::cli

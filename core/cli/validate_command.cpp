@@ -13,10 +13,11 @@ namespace parcours::cli {
 namespace po = boost::program_options;
 
 int run_validate_command(const std::vector<std::string>& args) {
-  po::options_description options("Usage: parcours validate [--config DIR]\n\n"
-                                  "Load and check everything (TOML, plugin settings, journeys, templates,\n"
-                                  "expressions) without starting anything. Every error is printed as\n"
-                                  "file:line:col: message. Exit 0 when the config is valid, 1 when not.\n\nOptions");
+  po::options_description options(
+      "Usage: parcours validate [--config DIR]\n\n"
+      "Load and check everything (TOML, plugin settings, journeys, templates,\n"
+      "expressions) without starting anything. Every error is printed as\n"
+      "file:line:col: message. Exit 0 when the config is valid, 1 when not.\n\nOptions");
   std::string directory;
   options.add_options()("config,c", po::value(&directory),
                         "config directory (default: $PARCOURS_CONFIG, else ./config)")("help,h", "show this help");

@@ -40,9 +40,9 @@ void check_timezone(TableReader& reader, const std::string& zone) {
   } catch (const std::exception&) {
     std::vector<std::string> names;
     for (const auto& known : date::get_tzdb().zones) names.push_back(known.name());
-    reader.diagnostics().error(reader.where("timezone"), "unknown time zone '" + zone +
-                                                             "' (an IANA name like \"Europe/Paris\")" +
-                                                             did_you_mean(zone, names));
+    reader.diagnostics().error(
+        reader.where("timezone"),
+        "unknown time zone '" + zone + "' (an IANA name like \"Europe/Paris\")" + did_you_mean(zone, names));
   }
 }
 
@@ -72,15 +72,15 @@ void read_quiet_hours(TableReader& pressure, ClientConfig& client) {
   reader.finish();
   QuietHours hours;
   bool ok = start && end;
-  for (auto [key, text, slot] : {std::tuple{"start", &start, &hours.start_minute},
-                                 std::tuple{"end", &end, &hours.end_minute}}) {
+  for (auto [key, text, slot] :
+       {std::tuple{"start", &start, &hours.start_minute}, std::tuple{"end", &end, &hours.end_minute}}) {
     if (!*text) continue;
     if (auto minutes = parse_clock_time(**text)) {
       *slot = *minutes;
     } else {
-      reader.diagnostics().error(reader.where(key), std::string("'") + key +
-                                                        "' in quiet_hours must be a time of day HH:MM, e.g. \"21:00\", not '" +
-                                                        **text + "'");
+      reader.diagnostics().error(
+          reader.where(key), std::string("'") + key +
+                                 "' in quiet_hours must be a time of day HH:MM, e.g. \"21:00\", not '" + **text + "'");
       ok = false;
     }
   }
@@ -139,10 +139,9 @@ void read_instances(TableReader& top, std::string_view section, PluginKind kind,
       continue;  // its settings cannot be checked without the declaration
     }
     if (declaration->kind != kind) {
-      diagnostics.error(reader.where("plugin"), "plugin '" + *plugin_id + "' is a " +
-                                                    std::string(to_string(declaration->kind)) + ", not a " +
-                                                    std::string(to_string(kind)) + ": it cannot be used in [" +
-                                                    std::string(section) + "]");
+      diagnostics.error(reader.where("plugin"),
+                        "plugin '" + *plugin_id + "' is a " + std::string(to_string(declaration->kind)) + ", not a " +
+                            std::string(to_string(kind)) + ": it cannot be used in [" + std::string(section) + "]");
       continue;
     }
     auto settings = read_plugin_settings(reader, declaration->settings);
@@ -175,16 +174,18 @@ ClientConfig load_client(const std::filesystem::path& directory, const std::stri
     const bool ok = country->size() == 2 && std::isupper(static_cast<unsigned char>((*country)[0])) &&
                     std::isupper(static_cast<unsigned char>((*country)[1]));
     if (!ok)
-      diagnostics.error(reader.where("country"), "'country' must be a two-letter ISO 3166 code in capitals, e.g. \"FR\", not '" +
-                                                     *country + "'");
+      diagnostics.error(
+          reader.where("country"),
+          "'country' must be a two-letter ISO 3166 code in capitals, e.g. \"FR\", not '" + *country + "'");
     client.country = *country;
   }
   if (auto origins = reader.string_list("allowed_origins")) {
     for (const auto& origin : *origins)
       if (!valid_origin(origin))
-        diagnostics.error(reader.where("allowed_origins"), "'" + origin +
-                                                               "' in allowed_origins is not an origin: write scheme://host[:port] "
-                                                               "with no path, e.g. \"https://shop.example.com\"");
+        diagnostics.error(reader.where("allowed_origins"),
+                          "'" + origin +
+                              "' in allowed_origins is not an origin: write scheme://host[:port] "
+                              "with no path, e.g. \"https://shop.example.com\"");
     client.allowed_origins = *origins;
   }
   if (auto keys = reader.string_list("api_keys")) {
@@ -245,7 +246,7 @@ std::vector<ClientConfig> load_clients(const HostConfig& host, const PluginCatal
     if (entry.is_directory()) folders.push_back(entry.path());
   std::sort(folders.begin(), folders.end());
 
-  std::map<std::string, std::string> seen;  // lowercased id → file that has it
+  std::map<std::string, std::string> seen;       // lowercased id → file that has it
   std::map<std::string, std::string> key_owner;  // api key → client id
   for (const auto& folder : folders) {
     const std::string id = folder.filename().string();

@@ -19,8 +19,8 @@ namespace parcours::config {
 
 // A [channels.X], [triggers.X] or [sources.X] table.
 struct PluginInstanceConfig {
-  std::string name;           // X: how journeys refer to it (send = "X")
-  std::string plugin;         // the plugin id
+  std::string name;    // X: how journeys refer to it (send = "X")
+  std::string plugin;  // the plugin id
   PluginKind kind = PluginKind::channel;
   std::string settings_json;  // every declared setting, defaults applied, as a JSON object
   SourceLocation where;
@@ -64,7 +64,6 @@ struct ClientConfig {
 // Loads every clients/<id>/client.toml under the host's config directory, in id
 // order. A client with errors is still returned (as far as it could be read) so
 // that its journeys can be checked too; `diagnostics` says whether it is usable.
-std::vector<ClientConfig> load_clients(const HostConfig& host, const PluginCatalog& plugins,
-                                       Diagnostics& diagnostics);
+std::vector<ClientConfig> load_clients(const HostConfig& host, const PluginCatalog& plugins, Diagnostics& diagnostics);
 
 }  // namespace parcours::config

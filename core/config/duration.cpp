@@ -14,8 +14,7 @@ struct Unit {
 constexpr std::array<Unit, 5> kUnits{{{'w', 604800}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}}};
 constexpr const char* kExpected = "expected a duration like 30s, 15m, 2h, 3d, 1w or 1d12h";
 
-std::optional<std::chrono::seconds> fail(DurationError* error, std::size_t offset,
-                                         std::string message) {
+std::optional<std::chrono::seconds> fail(DurationError* error, std::size_t offset, std::string message) {
   if (error) *error = {offset, std::move(message)};
   return std::nullopt;
 }
@@ -38,23 +37,22 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, Durati
     }
     if (i == number_start)
       return fail(error, i,
-                  "unexpected '" + std::string(1, text[i]) + "' in duration '" +
-                      std::string(text) + "': " + kExpected);
+                  "unexpected '" + std::string(1, text[i]) + "' in duration '" + std::string(text) + "': " + kExpected);
     if (i == text.size())
       return fail(error, i,
-                  "missing unit after " + std::string(text.substr(number_start)) +
-                      " in duration '" + std::string(text) + "' (s, m, h, d or w)");
+                  "missing unit after " + std::string(text.substr(number_start)) + " in duration '" +
+                      std::string(text) + "' (s, m, h, d or w)");
     const char symbol = text[i];
     std::size_t unit = 0;
     while (unit < kUnits.size() && kUnits[unit].symbol != symbol) ++unit;
     if (unit == kUnits.size())
       return fail(error, i,
-                  "unknown unit '" + std::string(1, symbol) + "' in duration '" +
-                      std::string(text) + "' (s, m, h, d or w; e.g. 1d12h)");
+                  "unknown unit '" + std::string(1, symbol) + "' in duration '" + std::string(text) +
+                      "' (s, m, h, d or w; e.g. 1d12h)");
     if (unit < next_unit)
       return fail(error, i,
-                  "unit '" + std::string(1, symbol) + "' out of order in duration '" +
-                      std::string(text) + "': write the largest unit first, each once (e.g. 1d12h)");
+                  "unit '" + std::string(1, symbol) + "' out of order in duration '" + std::string(text) +
+                      "': write the largest unit first, each once (e.g. 1d12h)");
     total += number * kUnits[unit].seconds;
     next_unit = unit + 1;
     ++i;

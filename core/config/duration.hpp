@@ -19,8 +19,7 @@ struct DurationError {
 // Strict: positive whole numbers, each unit at most once, largest first, no spaces,
 // no sign, nothing else. "5x", "1h1d", "1.5h", "" and "0s" are errors (a zero
 // duration is never what the user meant). On error returns nothing and fills `error`.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text,
-                                                   DurationError* error = nullptr);
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, DurationError* error = nullptr);
 
 // The canonical spelling: 129600s -> "1d12h"; 0 -> "0s".
 std::string format_duration(std::chrono::seconds value);

@@ -1,6 +1,5 @@
 #include "config/host_config.hpp"
 
-
 #include "config/suggestion.hpp"
 #include "config/toml_reader.hpp"
 
@@ -28,9 +27,9 @@ void read_server(TableReader& top, HostConfig::Server& server) {
   TableReader reader(*table, top.file(), "[server]", top.diagnostics());
   if (auto listen = reader.string("listen")) {
     if (listen->rfind(':') == std::string::npos)
-      reader.diagnostics().error(reader.where("listen"),
-                                 "'listen' in [server] must be HOST:PORT, e.g. \"127.0.0.1:8080\", not '" + *listen +
-                                     "'");
+      reader.diagnostics().error(
+          reader.where("listen"),
+          "'listen' in [server] must be HOST:PORT, e.g. \"127.0.0.1:8080\", not '" + *listen + "'");
     else
       server.listen = *listen;
   }
@@ -45,8 +44,8 @@ void read_store(TableReader& top, HostConfig::Store& store) {
   TableReader reader(*table, top.file(), "[store]", top.diagnostics());
   if (auto url = reader.string("url")) {
     if (url->rfind("sqlite://", 0) != 0 && url->rfind("postgresql://", 0) != 0)
-      reader.diagnostics().error(reader.where("url"), "'url' in [store] must start with sqlite:// or postgresql://, not '" +
-                                                          *url + "'");
+      reader.diagnostics().error(reader.where("url"),
+                                 "'url' in [store] must start with sqlite:// or postgresql://, not '" + *url + "'");
     else
       store.url = *url;
   }
@@ -89,9 +88,8 @@ HostConfig load_host_config(const std::filesystem::path& directory, Diagnostics&
   config.file = directory / "parcours.toml";
   const std::string display = config.file.lexically_normal().string();
   if (!std::filesystem::is_regular_file(config.file)) {
-    diagnostics.error({display, 0, 0},
-                      "no parcours.toml here: is '" + directory.string() +
-                          "' a Parcours config directory? (pass --config DIR or set PARCOURS_CONFIG)");
+    diagnostics.error({display, 0, 0}, "no parcours.toml here: is '" + directory.string() +
+                                           "' a Parcours config directory? (pass --config DIR or set PARCOURS_CONFIG)");
     return config;
   }
   auto table = read_toml_file(config.file, display, diagnostics);

@@ -38,7 +38,7 @@ struct HostConfig {
   } plugins;
 
   struct Log {
-    std::string level = "info";  // trace|debug|info|warn|error
+    std::string level = "info";   // trace|debug|info|warn|error
     std::string format = "text";  // text|json
   } log;
 };

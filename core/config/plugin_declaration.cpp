@@ -31,9 +31,17 @@ std::optional<Value> value_of(const Table& table, std::string_view text) {
 
 }  // namespace
 
-std::string_view to_string(PluginKind kind) { return name_of(kKinds, kind); }
-std::string_view to_string(SettingType type) { return name_of(kTypes, type); }
-std::optional<PluginKind> parse_plugin_kind(std::string_view text) { return value_of<PluginKind>(kKinds, text); }
-std::optional<SettingType> parse_setting_type(std::string_view text) { return value_of<SettingType>(kTypes, text); }
+std::string_view to_string(PluginKind kind) {
+  return name_of(kKinds, kind);
+}
+std::string_view to_string(SettingType type) {
+  return name_of(kTypes, type);
+}
+std::optional<PluginKind> parse_plugin_kind(std::string_view text) {
+  return value_of<PluginKind>(kKinds, text);
+}
+std::optional<SettingType> parse_setting_type(std::string_view text) {
+  return value_of<SettingType>(kTypes, text);
+}
 
 }  // namespace parcours::config

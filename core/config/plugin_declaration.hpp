@@ -48,8 +48,7 @@ class PluginCatalog {
   virtual std::vector<std::string> ids() const = 0;
   // Runs the channel's optional validate_params on a send step's parameters (a JSON
   // object). Returns the plugin's error message, or nothing when they are accepted.
-  virtual std::optional<std::string> validate_params(std::string_view id,
-                                                     const std::string& params_json) const = 0;
+  virtual std::optional<std::string> validate_params(std::string_view id, const std::string& params_json) const = 0;
 };
 
 }  // namespace parcours::config

@@ -17,8 +17,8 @@ std::optional<nlohmann::json> read_setting(TableReader& reader, const SettingSpe
       if (auto text = reader.string(key)) return *text;
       return std::nullopt;
     case SettingType::integer:
-      if (auto number = reader.integer(key, std::numeric_limits<std::int64_t>::min(),
-                                       std::numeric_limits<std::int64_t>::max()))
+      if (auto number =
+              reader.integer(key, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()))
         return *number;
       return std::nullopt;
     case SettingType::boolean:

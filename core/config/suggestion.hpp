@@ -11,8 +11,7 @@ namespace parcours::config {
 
 // The candidate closest to `word` (Damerau–Levenshtein: a swapped pair counts as one
 // edit), or nothing when none is within max(2, word.size() / 3) edits.
-std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates);
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 // " (did you mean 'x'?)" or "" — ready to append to an error message.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

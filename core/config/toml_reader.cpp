@@ -24,8 +24,7 @@ std::optional<toml::table> read_toml_file(const std::filesystem::path& file, con
   try {
     return toml::parse(text.str(), display);
   } catch (const toml::parse_error& error) {
-    diagnostics.error(location_of(error.source(), display),
-                      "TOML syntax error: " + std::string(error.description()));
+    diagnostics.error(location_of(error.source(), display), "TOML syntax error: " + std::string(error.description()));
     return std::nullopt;
   }
 }
@@ -61,8 +60,7 @@ std::optional<std::string> expand_environment(std::string_view text, const Sourc
     }
     const std::size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos) {
-      diagnostics.error(where, "unterminated '${' in \"" + std::string(text) +
-                                   "\": write ${NAME} or ${NAME:-default}");
+      diagnostics.error(where, "unterminated '${' in \"" + std::string(text) + "\": write ${NAME} or ${NAME:-default}");
       return std::nullopt;
     }
     const std::string_view inner = text.substr(i + 2, close - i - 2);
@@ -74,8 +72,8 @@ std::optional<std::string> expand_environment(std::string_view text, const Sourc
     } else if (const char* value = std::getenv(name.c_str()); value != nullptr) {
       const std::string_view v(value);
       if (v.find('\n') != std::string_view::npos || v.find('\r') != std::string_view::npos) {
-        diagnostics.error(where, "environment variable " + name +
-                                     " contains a newline, which is refused in a config value");
+        diagnostics.error(where,
+                          "environment variable " + name + " contains a newline, which is refused in a config value");
         ok = false;
       } else {
         out += v;
@@ -83,8 +81,8 @@ std::optional<std::string> expand_environment(std::string_view text, const Sourc
     } else if (dash != std::string_view::npos) {
       out += inner.substr(dash + 2);
     } else {
-      diagnostics.error(where, "environment variable " + name +
-                                   " is not set (set it, or write ${" + name + ":-default})");
+      diagnostics.error(where,
+                        "environment variable " + name + " is not set (set it, or write ${" + name + ":-default})");
       ok = false;
     }
     i = close + 1;
@@ -148,15 +146,20 @@ std::optional<std::string> toml_to_json(const toml::node& node, const std::strin
   return out.dump();
 }
 
-TableReader::TableReader(const toml::table& table, std::string file, std::string context,
-                         Diagnostics& diagnostics)
+TableReader::TableReader(const toml::table& table, std::string file, std::string context, Diagnostics& diagnostics)
     : table_(table), file_(std::move(file)), context_(std::move(context)), diagnostics_(diagnostics) {}
 
-bool TableReader::has(std::string_view key) const { return table_.contains(key); }
+bool TableReader::has(std::string_view key) const {
+  return table_.contains(key);
+}
 
-void TableReader::mark_known(std::string_view key) { known_.emplace(key); }
+void TableReader::mark_known(std::string_view key) {
+  known_.emplace(key);
+}
 
-SourceLocation TableReader::where() const { return location_of(table_.source(), file_); }
+SourceLocation TableReader::where() const {
+  return location_of(table_.source(), file_);
+}
 
 SourceLocation TableReader::where(std::string_view key) const {
   if (const toml::node* node = table_.get(key)) return location_of(node->source(), file_);
@@ -165,9 +168,8 @@ SourceLocation TableReader::where(std::string_view key) const {
 
 void TableReader::type_error(std::string_view key, std::string_view expected) const {
   const toml::node* node = table_.get(key);
-  diagnostics_.error(where(key), "'" + std::string(key) + "' in " + context_ + " must be " +
-                                     std::string(expected) + ", not " +
-                                     std::string(node ? describe_type(*node) : "nothing"));
+  diagnostics_.error(where(key), "'" + std::string(key) + "' in " + context_ + " must be " + std::string(expected) +
+                                     ", not " + std::string(node ? describe_type(*node) : "nothing"));
 }
 
 const toml::node* TableReader::node(std::string_view key) {
@@ -178,8 +180,7 @@ const toml::node* TableReader::node(std::string_view key) {
 std::optional<std::string> TableReader::string(std::string_view key, bool required) {
   const toml::node* node = this->node(key);
   if (node == nullptr) {
-    if (required)
-      diagnostics_.error(where(), "missing required key '" + std::string(key) + "' in " + context_);
+    if (required) diagnostics_.error(where(), "missing required key '" + std::string(key) + "' in " + context_);
     return std::nullopt;
   }
   const auto* value = node->as_string();
@@ -198,8 +199,7 @@ std::optional<bool> TableReader::boolean(std::string_view key) {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t minimum,
-                                                 std::int64_t maximum) {
+std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t minimum, std::int64_t maximum) {
   const toml::node* node = this->node(key);
   if (node == nullptr) return std::nullopt;
   const auto* value = node->as_integer();
@@ -209,8 +209,8 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int6
   }
   if (value->get() < minimum || value->get() > maximum) {
     diagnostics_.error(where(key), "'" + std::string(key) + "' in " + context_ + " must be between " +
-                                       std::to_string(minimum) + " and " + std::to_string(maximum) +
-                                       ", not " + std::to_string(value->get()));
+                                       std::to_string(minimum) + " and " + std::to_string(maximum) + ", not " +
+                                       std::to_string(value->get()));
     return std::nullopt;
   }
   return value->get();
@@ -229,9 +229,9 @@ std::optional<std::vector<std::string>> TableReader::string_list(std::string_vie
   for (const toml::node& element : *array) {
     const auto* text = element.as_string();
     if (text == nullptr) {
-      diagnostics_.error(location_of(element.source(), file_),
-                         "'" + std::string(key) + "' in " + context_ + " must hold strings only, not " +
-                             std::string(describe_type(element)));
+      diagnostics_.error(location_of(element.source(), file_), "'" + std::string(key) + "' in " + context_ +
+                                                                   " must hold strings only, not " +
+                                                                   std::string(describe_type(element)));
       ok = false;
       continue;
     }
@@ -258,8 +258,8 @@ void TableReader::finish(const std::vector<std::string>& also_known) {
   candidates.insert(candidates.end(), also_known.begin(), also_known.end());
   for (const auto& [key, value] : table_) {
     if (known_.count(key.str()) != 0) continue;
-    diagnostics_.error(location_of(key.source(), file_), "unknown key '" + std::string(key.str()) + "' in " +
-                                                             context_ + did_you_mean(key.str(), candidates));
+    diagnostics_.error(location_of(key.source(), file_), "unknown key '" + std::string(key.str()) + "' in " + context_ +
+                                                             did_you_mean(key.str(), candidates));
   }
 }
 

@@ -62,7 +62,7 @@ class TableReader {
   // `also_known` widens the suggestions (e.g. keys valid in other kinds of step).
   void finish(const std::vector<std::string>& also_known = {});
 
-  SourceLocation where() const;                  // the table itself
+  SourceLocation where() const;                      // the table itself
   SourceLocation where(std::string_view key) const;  // a key's value (or the table)
   const std::string& file() const { return file_; }
   const std::string& context() const { return context_; }

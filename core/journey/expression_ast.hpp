@@ -12,11 +12,11 @@
 namespace parcours::journey {
 
 enum class NodeKind {
-  constant,     // a literal, or a list of literals folded at parse time
-  lookup,       // contact.*, event.*, journey.*
+  constant,  // a literal, or a list of literals folded at parse time
+  lookup,    // contact.*, event.*, journey.*
   now,
-  list,         // a list literal with at least one non-constant item
-  negate,       // unary -
+  list,    // a list literal with at least one non-constant item
+  negate,  // unary -
   logical_not,
   logical_and,
   logical_or,
@@ -36,10 +36,10 @@ enum class NodeKind {
 
 struct Node {
   NodeKind kind = NodeKind::constant;
-  int column = 0;                                // where the node starts, for messages
-  Value constant;                                // constant
-  Root root = Root::contact;                     // lookup
-  std::vector<std::string> path;                 // lookup: {"consent", "sms"}
+  int column = 0;                                     // where the node starts, for messages
+  Value constant;                                     // constant
+  Root root = Root::contact;                          // lookup
+  std::vector<std::string> path;                      // lookup: {"consent", "sms"}
   std::vector<std::unique_ptr<const Node>> operands;  // operators, calls and lists
 };
 

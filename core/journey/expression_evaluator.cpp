@@ -31,13 +31,14 @@ bool same(const Value& a, const Value& b) {
   if (left.size() != right.size()) return false;
   for (std::size_t i = 0; i < left.size(); ++i) {
     const bool both_null = left[i].is_null() && right[i].is_null();
-    if (!both_null && !(comparable(left[i]) && comparable(right[i]) && same(left[i], right[i])))
-      return false;
+    if (!both_null && !(comparable(left[i]) && comparable(right[i]) && same(left[i], right[i]))) return false;
   }
   return true;
 }
 
-bool equal(const Value& a, const Value& b) { return comparable(a) && comparable(b) && same(a, b); }
+bool equal(const Value& a, const Value& b) {
+  return comparable(a) && comparable(b) && same(a, b);
+}
 
 // Ordering of numbers, strings (bytewise, so ISO dates of one format sort by time),
 // durations, and times (an ISO string against a time is read as a time).
@@ -51,14 +52,10 @@ std::optional<std::partial_ordering> order(const Value& a, const Value& b) {
   }
   if (a.kind() != b.kind()) return std::nullopt;
   switch (a.kind()) {
-    case Kind::number:
-      return a.as_number() <=> b.as_number();  // NaN is unordered: every comparison false
-    case Kind::string:
-      return a.as_string() <=> b.as_string();
-    case Kind::duration:
-      return a.as_duration() <=> b.as_duration();
-    default:
-      return std::nullopt;
+    case Kind::number: return a.as_number() <=> b.as_number();  // NaN is unordered: every comparison false
+    case Kind::string: return a.as_string() <=> b.as_string();
+    case Kind::duration: return a.as_duration() <=> b.as_duration();
+    default: return std::nullopt;
   }
 }
 
@@ -116,21 +113,18 @@ Value subtract(const Value& a, const Value& b) {
       return duration_from(checked_subtract(a.as_duration().count(), b.as_duration().count()));
     const auto time = a.to_time();
     if (!time) return {};
-    return time_from(
-        checked_subtract(time->time_since_epoch().count(), b.as_duration().count()));
+    return time_from(checked_subtract(time->time_since_epoch().count(), b.as_duration().count()));
   }
   // time - time; two ISO strings too, since strings have no subtraction of their own.
   const auto ta = a.to_time();
   const auto tb = b.to_time();
   if (!ta || !tb) return {};
-  return duration_from(
-      checked_subtract(ta->time_since_epoch().count(), tb->time_since_epoch().count()));
+  return duration_from(checked_subtract(ta->time_since_epoch().count(), tb->time_since_epoch().count()));
 }
 
 Value negate(const Value& value) {
   if (value.kind() == Value::Kind::number) return -value.as_number();
-  if (value.kind() == Value::Kind::duration)
-    return duration_from(checked_subtract(0, value.as_duration().count()));
+  if (value.kind() == Value::Kind::duration) return duration_from(checked_subtract(0, value.as_duration().count()));
   return {};
 }
 
@@ -153,61 +147,41 @@ const Value& value_of(const Node& node, const Context& context, Value& storage) 
 
 Value evaluate_node(const Node& node, const Context& context) {
   Value storage[2];
-  const auto operand = [&](std::size_t i) -> const Value& {
-    return value_of(*node.operands[i], context, storage[i]);
-  };
+  const auto operand = [&](std::size_t i) -> const Value& { return value_of(*node.operands[i], context, storage[i]); };
   const auto compared = [&](auto accept) {
     const auto ordering = order(operand(0), operand(1));
     return Value(ordering && accept(*ordering));
   };
   switch (node.kind) {
-    case NodeKind::constant:
-      return node.constant;
-    case NodeKind::lookup:
-      return context.lookup(node.root, node.path);
-    case NodeKind::now:
-      return context.now();
+    case NodeKind::constant: return node.constant;
+    case NodeKind::lookup: return context.lookup(node.root, node.path);
+    case NodeKind::now: return context.now();
     case NodeKind::list: {
       Value::List items;
       items.reserve(node.operands.size());
       for (const auto& item : node.operands) items.push_back(evaluate_node(*item, context));
       return items;
     }
-    case NodeKind::negate:
-      return negate(operand(0));
-    case NodeKind::logical_not:
-      return !truthy(operand(0));
-    case NodeKind::logical_and:
-      return truthy(operand(0)) && truthy(operand(1));
-    case NodeKind::logical_or:
-      return truthy(operand(0)) || truthy(operand(1));
-    case NodeKind::equal:
-      return equal(operand(0), operand(1));
+    case NodeKind::negate: return negate(operand(0));
+    case NodeKind::logical_not: return !truthy(operand(0));
+    case NodeKind::logical_and: return truthy(operand(0)) && truthy(operand(1));
+    case NodeKind::logical_or: return truthy(operand(0)) || truthy(operand(1));
+    case NodeKind::equal: return equal(operand(0), operand(1));
     case NodeKind::not_equal: {
       const Value& a = operand(0);
       const Value& b = operand(1);
       return comparable(a) && comparable(b) && !same(a, b);
     }
-    case NodeKind::less:
-      return compared([](std::partial_ordering o) { return o < 0; });
-    case NodeKind::less_equal:
-      return compared([](std::partial_ordering o) { return o <= 0; });
-    case NodeKind::greater:
-      return compared([](std::partial_ordering o) { return o > 0; });
-    case NodeKind::greater_equal:
-      return compared([](std::partial_ordering o) { return o >= 0; });
-    case NodeKind::in:
-      return member(operand(0), operand(1));
-    case NodeKind::contains:
-      return contains(operand(0), operand(1));
-    case NodeKind::add:
-      return add(operand(0), operand(1));
-    case NodeKind::subtract:
-      return subtract(operand(0), operand(1));
-    case NodeKind::exists:
-      return !operand(0).is_null();
-    case NodeKind::days_since:
-      return days_since(operand(0), context.now());
+    case NodeKind::less: return compared([](std::partial_ordering o) { return o < 0; });
+    case NodeKind::less_equal: return compared([](std::partial_ordering o) { return o <= 0; });
+    case NodeKind::greater: return compared([](std::partial_ordering o) { return o > 0; });
+    case NodeKind::greater_equal: return compared([](std::partial_ordering o) { return o >= 0; });
+    case NodeKind::in: return member(operand(0), operand(1));
+    case NodeKind::contains: return contains(operand(0), operand(1));
+    case NodeKind::add: return add(operand(0), operand(1));
+    case NodeKind::subtract: return subtract(operand(0), operand(1));
+    case NodeKind::exists: return !operand(0).is_null();
+    case NodeKind::days_since: return days_since(operand(0), context.now());
   }
   return {};
 }

@@ -25,28 +25,21 @@ const nlohmann::json* child(const nlohmann::json& parent, const std::string& key
 Value from_json(const nlohmann::json& json) {
   using Type = nlohmann::json::value_t;
   switch (json.type()) {
-    case Type::boolean:
-      return json.get<bool>();
-    case Type::number_integer:
-      return static_cast<double>(json.get<std::int64_t>());
-    case Type::number_unsigned:
-      return static_cast<double>(json.get<std::uint64_t>());
-    case Type::number_float:
-      return json.get<double>();
-    case Type::string:
-      return json.get_ref<const std::string&>();
+    case Type::boolean: return json.get<bool>();
+    case Type::number_integer: return static_cast<double>(json.get<std::int64_t>());
+    case Type::number_unsigned: return static_cast<double>(json.get<std::uint64_t>());
+    case Type::number_float: return json.get<double>();
+    case Type::string: return json.get_ref<const std::string&>();
     case Type::array: {
       Value::List items;
       items.reserve(json.size());
       for (const auto& item : json) items.push_back(from_json(item));
       return items;
     }
-    case Type::object:
-      return Value::object(json.size());
+    case Type::object: return Value::object(json.size());
     case Type::null:
     case Type::binary:
-    case Type::discarded:
-      break;
+    case Type::discarded: break;
   }
   return {};
 }

@@ -11,10 +11,18 @@
 namespace parcours::journey {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_word(char c) { return is_letter(c) || is_digit(c); }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_word(char c) {
+  return is_letter(c) || is_digit(c);
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Keywords are lowercase words; `AND` is a name (and then an unknown one, with a hint).
 constexpr std::array<std::pair<std::string_view, TokenKind>, 8> kKeywords{{
@@ -76,20 +84,17 @@ Token Lexer::next() {
         // '=' and '!' are only foreign when not part of '==' / '!='
         text_.substr(start, 2) != "==" && text_.substr(start, 2) != "!=") {
       pos_ += spelling.size();
-      return error(start, spelling.size(),
-                   "unexpected '" + std::string(spelling) + "': " + std::string(hint));
+      return error(start, spelling.size(), "unexpected '" + std::string(spelling) + "': " + std::string(hint));
     }
   }
 
   // Two-character operators first, so that "<=" is not read as "<" then "=".
   const std::string_view two = text_.substr(start, 2);
   const std::pair<std::string_view, TokenKind> operators[] = {
-      {"==", TokenKind::equal},         {"!=", TokenKind::not_equal},
-      {"<=", TokenKind::less_equal},    {">=", TokenKind::greater_equal},
-      {"<", TokenKind::less},           {">", TokenKind::greater},
-      {"(", TokenKind::left_paren},     {")", TokenKind::right_paren},
-      {"[", TokenKind::left_bracket},   {"]", TokenKind::right_bracket},
-      {",", TokenKind::comma},          {"+", TokenKind::plus},
+      {"==", TokenKind::equal},         {"!=", TokenKind::not_equal},  {"<=", TokenKind::less_equal},
+      {">=", TokenKind::greater_equal}, {"<", TokenKind::less},        {">", TokenKind::greater},
+      {"(", TokenKind::left_paren},     {")", TokenKind::right_paren}, {"[", TokenKind::left_bracket},
+      {"]", TokenKind::right_bracket},  {",", TokenKind::comma},       {"+", TokenKind::plus},
       {"-", TokenKind::minus},
   };
   for (const auto& [spelling, kind] : operators) {
@@ -101,13 +106,12 @@ Token Lexer::next() {
 
   // One whole code point, so that the message shows "é", not half of it.
   std::size_t length = 1;
-  while (start + length < text_.size() &&
-         (static_cast<unsigned char>(text_[start + length]) & 0xC0) == 0x80)
-    ++length;
+  while (start + length < text_.size() && (static_cast<unsigned char>(text_[start + length]) & 0xC0) == 0x80) ++length;
   pos_ += length;
   if (c == '.')
-    return error(start, length, "unexpected '.': a '.' only separates the parts of a name "
-                                "(contact.orders) and a number needs a digit before it (0.5)");
+    return error(start, length,
+                 "unexpected '.': a '.' only separates the parts of a name "
+                 "(contact.orders) and a number needs a digit before it (0.5)");
   return error(start, length, "unexpected '" + std::string(text_.substr(start, length)) + "'");
 }
 
@@ -143,8 +147,7 @@ Token Lexer::lex_number(std::size_t start) {
   Token token = make(TokenKind::number, start, pos_);
   // Digits and one '.' only, so from_chars cannot fail; a huge value becomes infinity.
   const auto result = std::from_chars(text_.data() + start, text_.data() + pos_, token.number);
-  if (result.ec == std::errc::result_out_of_range)
-    token.number = std::numeric_limits<double>::infinity();
+  if (result.ec == std::errc::result_out_of_range) token.number = std::numeric_limits<double>::infinity();
   return token;
 }
 
@@ -160,15 +163,9 @@ Token Lexer::lex_string(std::size_t start) {
       switch (escaped) {
         case '"':
         case '\'':
-        case '\\':
-          c = escaped;
-          break;
-        case 'n':
-          c = '\n';
-          break;
-        case 't':
-          c = '\t';
-          break;
+        case '\\': c = escaped; break;
+        case 'n': c = '\n'; break;
+        case 't': c = '\t'; break;
         default: {
           const std::size_t backslash = pos_;
           pos_ = text_.size();  // stop lexing: this error is the one reported
@@ -185,8 +182,7 @@ Token Lexer::lex_string(std::size_t start) {
   if (pos_ >= text_.size())
     return error(start, 1,
                  "unterminated string: the " + std::string(1, quote) + " at column " +
-                     std::to_string(column_at(start)) + " has no closing " +
-                     std::string(1, quote));
+                     std::to_string(column_at(start)) + " has no closing " + std::string(1, quote));
   ++pos_;  // the closing quote
   Token token = make(TokenKind::string, start, pos_);
   token.string = std::move(content);
@@ -199,9 +195,9 @@ Token Lexer::lex_name(std::size_t start) {
   // may be any word (contact.in, event.items.0), since attribute names are the user's.
   while (pos_ < text_.size() && text_[pos_] == '.') {
     if (pos_ + 1 >= text_.size() || !is_word(text_[pos_ + 1]))
-      return error(pos_ + 1, 1,
-                   "expected a name after '" + std::string(text_.substr(start, pos_ + 1 - start)) +
-                       "', e.g. contact.orders");
+      return error(
+          pos_ + 1, 1,
+          "expected a name after '" + std::string(text_.substr(start, pos_ + 1 - start)) + "', e.g. contact.orders");
     ++pos_;
     while (pos_ < text_.size() && is_word(text_[pos_])) ++pos_;
   }

@@ -24,8 +24,7 @@ const std::vector<std::string> kJourneyNames{"journey.id", "journey.entered_at"}
 const std::vector<std::string> kFunctions{"exists", "days_since"};
 // What may follow a complete operand, for "did you mean" on a misspelt operator.
 const std::vector<std::string> kOperatorWords{"and", "or", "in", "contains"};
-const std::vector<std::string> kKeywords{"and", "or", "not", "in", "contains",
-                                             "true", "false", "null"};
+const std::vector<std::string> kKeywords{"and", "or", "not", "in", "contains", "true", "false", "null"};
 
 struct Function {
   std::string_view name;
@@ -46,10 +45,8 @@ std::string uppercase_keyword_hint(std::string_view word) {
   std::string lowercase(word);
   std::transform(lowercase.begin(), lowercase.end(), lowercase.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const bool keyword =
-      std::find(kKeywords.begin(), kKeywords.end(), lowercase) != kKeywords.end();
-  return keyword && lowercase != word ? " (keywords are lowercase: write '" + lowercase + "')"
-                                      : std::string();
+  const bool keyword = std::find(kKeywords.begin(), kKeywords.end(), lowercase) != kKeywords.end();
+  return keyword && lowercase != word ? " (keywords are lowercase: write '" + lowercase + "')" : std::string();
 }
 
 bool is_comparison(TokenKind kind) {
@@ -61,31 +58,21 @@ bool is_comparison(TokenKind kind) {
     case TokenKind::greater:
     case TokenKind::greater_equal:
     case TokenKind::keyword_in:
-    case TokenKind::keyword_contains:
-      return true;
-    default:
-      return false;
+    case TokenKind::keyword_contains: return true;
+    default: return false;
   }
 }
 
 NodeKind comparison_kind(TokenKind kind) {
   switch (kind) {
-    case TokenKind::equal:
-      return NodeKind::equal;
-    case TokenKind::not_equal:
-      return NodeKind::not_equal;
-    case TokenKind::less:
-      return NodeKind::less;
-    case TokenKind::less_equal:
-      return NodeKind::less_equal;
-    case TokenKind::greater:
-      return NodeKind::greater;
-    case TokenKind::greater_equal:
-      return NodeKind::greater_equal;
-    case TokenKind::keyword_in:
-      return NodeKind::in;
-    default:
-      return NodeKind::contains;
+    case TokenKind::equal: return NodeKind::equal;
+    case TokenKind::not_equal: return NodeKind::not_equal;
+    case TokenKind::less: return NodeKind::less;
+    case TokenKind::less_equal: return NodeKind::less_equal;
+    case TokenKind::greater: return NodeKind::greater;
+    case TokenKind::greater_equal: return NodeKind::greater_equal;
+    case TokenKind::keyword_in: return NodeKind::in;
+    default: return NodeKind::contains;
   }
 }
 
@@ -112,8 +99,7 @@ class Parser {
       fail(current_.column, "empty expression: expected a condition such as contact.orders > 0");
     compiled_->root = parse_or();
     if (current_.kind != TokenKind::end) {
-      if (current_.kind == TokenKind::right_paren)
-        fail(current_.column, "unexpected ')': there is no '(' to close");
+      if (current_.kind == TokenKind::right_paren) fail(current_.column, "unexpected ')': there is no '(' to close");
       fail(current_.column, "unexpected " + describe(current_) +
                                 ": expected an operator (and, or, ==, <, in, contains, + ...) or "
                                 "the end of the expression");
@@ -148,8 +134,7 @@ class Parser {
     if (token.kind == TokenKind::end) return "the end of the expression";
     std::string text = "'" + std::string(token.text) + "'";
     if (token.kind != TokenKind::name) return text;
-    if (const std::string hint = uppercase_keyword_hint(token.text); !hint.empty())
-      return text + hint;
+    if (const std::string hint = uppercase_keyword_hint(token.text); !hint.empty()) return text + hint;
     // Short words are too close to everything for a suggestion to help.
     if (token.text.size() >= 3) text += config::did_you_mean(token.text, kOperatorWords);
     return text;
@@ -177,8 +162,7 @@ class Parser {
   struct Nesting {
     explicit Nesting(Parser& parser) : parser_(parser) {
       if (++parser_.depth_ > kMaxNesting)
-        parser_.fail(parser_.current_.column, "expression nested too deeply (more than " +
-                                                  std::to_string(kMaxNesting) +
+        parser_.fail(parser_.current_.column, "expression nested too deeply (more than " + std::to_string(kMaxNesting) +
                                                   " levels): split it into simpler conditions");
     }
     ~Nesting() { --parser_.depth_; }
@@ -233,9 +217,8 @@ class Parser {
     const Token op = take();
     NodePtr right = parse_additive();
     if (is_comparison(current_.kind))
-      fail(current_.column, "comparisons cannot be chained: '" + std::string(current_.text) +
-                                "' follows '" + std::string(op.text) + "' (column " +
-                                std::to_string(op.column) +
+      fail(current_.column, "comparisons cannot be chained: '" + std::string(current_.text) + "' follows '" +
+                                std::string(op.text) + "' (column " + std::to_string(op.column) +
                                 "); combine two comparisons with 'and', e.g. a < b and b < c");
     return binary(comparison_kind(op.kind), op, std::move(left), std::move(right));
   }
@@ -259,8 +242,7 @@ class Parser {
     if (operand->kind == NodeKind::constant) {
       const Value& value = operand->constant;
       if (value.kind() == Value::Kind::number) return make_constant(-value.as_number(), op.column);
-      if (value.kind() == Value::Kind::duration)
-        return make_constant(-value.as_duration(), op.column);
+      if (value.kind() == Value::Kind::duration) return make_constant(-value.as_duration(), op.column);
     }
     std::vector<NodePtr> operands;
     operands.push_back(std::move(operand));
@@ -301,18 +283,14 @@ class Parser {
         expect_closing(TokenKind::right_paren, open, "')'");
         return inner;
       }
-      case TokenKind::left_bracket:
-        return parse_list();
-      default:
-        break;
+      case TokenKind::left_bracket: return parse_list();
+      default: break;
     }
     std::string message = "expected an operand";
     if (previous_.kind != TokenKind::end)
-      message += " after '" + std::string(previous_.text) + "' at column " +
-                 std::to_string(previous_.column);
+      message += " after '" + std::string(previous_.text) + "' at column " + std::to_string(previous_.column);
     message += ", found " + describe(current_);
-    if (current_.kind == TokenKind::keyword_not)
-      message += " (put a 'not' inside an operand in parentheses)";
+    if (current_.kind == TokenKind::keyword_not) message += " (put a 'not' inside an operand in parentheses)";
     fail(current_.column, message);
   }
 
@@ -321,9 +299,8 @@ class Parser {
       advance();
       return;
     }
-    fail(current_.column, "unclosed '" + std::string(open.text) + "' opened at column " +
-                              std::to_string(open.column) + ": expected " + std::string(what) +
-                              ", found " + describe(current_));
+    fail(current_.column, "unclosed '" + std::string(open.text) + "' opened at column " + std::to_string(open.column) +
+                              ": expected " + std::string(what) + ", found " + describe(current_));
   }
 
   NodePtr parse_list() {
@@ -337,9 +314,8 @@ class Parser {
     expect_closing(TokenKind::right_bracket, open, "',' or ']'");
 
     // A list of literals is built once here, not at every evaluation.
-    const bool all_constant = std::all_of(items.begin(), items.end(), [](const NodePtr& item) {
-      return item->kind == NodeKind::constant;
-    });
+    const bool all_constant =
+        std::all_of(items.begin(), items.end(), [](const NodePtr& item) { return item->kind == NodeKind::constant; });
     if (!all_constant) return make(NodeKind::list, open.column, std::move(items));
     Value::List values;
     values.reserve(items.size());
@@ -348,9 +324,8 @@ class Parser {
   }
 
   NodePtr parse_call(const Token& name) {
-    const auto function =
-        std::find_if(kFunctionTable.begin(), kFunctionTable.end(),
-                     [&](const Function& candidate) { return candidate.name == name.text; });
+    const auto function = std::find_if(kFunctionTable.begin(), kFunctionTable.end(),
+                                       [&](const Function& candidate) { return candidate.name == name.text; });
     if (function == kFunctionTable.end())
       fail(name.column, "unknown function '" + std::string(name.text) + "'" +
                             config::did_you_mean(name.text, kFunctions) +
@@ -365,9 +340,8 @@ class Parser {
     }
     expect_closing(TokenKind::right_paren, open, "',' or ')'");
     if (arguments.size() != 1)
-      fail(name.column, std::string(function->name) + " takes 1 argument, not " +
-                            std::to_string(arguments.size()) + ", e.g. " +
-                            std::string(function->usage));
+      fail(name.column, std::string(function->name) + " takes 1 argument, not " + std::to_string(arguments.size()) +
+                            ", e.g. " + std::string(function->usage));
     if (function->kind == NodeKind::days_since) compiled_->depends_on_time = true;
     return make(function->kind, name.column, std::move(arguments));
   }
@@ -379,8 +353,7 @@ class Parser {
     const std::string written(token.text);
 
     if (root_word == "now") {
-      if (!path.empty())
-        fail(token.column, "'now' is a time and has no fields: found '" + written + "'");
+      if (!path.empty()) fail(token.column, "'now' is a time and has no fields: found '" + written + "'");
       compiled_->depends_on_time = true;
       compiled_->names.push_back({written, token.column});
       return make(NodeKind::now, token.column);
@@ -394,24 +367,19 @@ class Parser {
     } else if (root_word == "journey") {
       root = Root::journey;
       if (path.size() != 1 || (path[0] != "id" && path[0] != "entered_at"))
-        fail(token.column, (path.empty() ? "expected journey.id or journey.entered_at, found '"
-                                         : "unknown name '") +
+        fail(token.column, (path.empty() ? "expected journey.id or journey.entered_at, found '" : "unknown name '") +
                                written + "'" + config::did_you_mean(written, kJourneyNames));
-    } else if (std::find(kFunctions.begin(), kFunctions.end(), root_word) != kFunctions.end() &&
-               path.empty()) {
-      const auto function = std::find_if(
-          kFunctionTable.begin(), kFunctionTable.end(),
-          [&](const Function& candidate) { return candidate.name == root_word; });
-      fail(token.column, "'" + root_word + "' is a function: call it with '(', e.g. " +
-                             std::string(function->usage));
+    } else if (std::find(kFunctions.begin(), kFunctions.end(), root_word) != kFunctions.end() && path.empty()) {
+      const auto function = std::find_if(kFunctionTable.begin(), kFunctionTable.end(),
+                                         [&](const Function& candidate) { return candidate.name == root_word; });
+      fail(token.column, "'" + root_word + "' is a function: call it with '(', e.g. " + std::string(function->usage));
     } else {
       std::string hint = uppercase_keyword_hint(root_word);
       if (hint.empty()) hint = config::did_you_mean(root_word, kRoots);
-      fail(token.column,
-           "unknown name '" + root_word + "'" +
-               (hint.empty() ? ": a name is contact.<attribute>, event.<property>, journey.id, "
-                               "journey.entered_at or now"
-                             : hint));
+      fail(token.column, "unknown name '" + root_word + "'" +
+                             (hint.empty() ? ": a name is contact.<attribute>, event.<property>, journey.id, "
+                                             "journey.entered_at or now"
+                                           : hint));
     }
 
     if (path.empty())
@@ -438,16 +406,23 @@ class Parser {
 
 }  // namespace
 
-Expression::Expression(std::shared_ptr<const Compiled> compiled)
-    : compiled_(std::move(compiled)) {}
+Expression::Expression(std::shared_ptr<const Compiled> compiled) : compiled_(std::move(compiled)) {}
 
-const std::string& Expression::text() const { return compiled_->text; }
+const std::string& Expression::text() const {
+  return compiled_->text;
+}
 
-const std::vector<NameUse>& Expression::names() const { return compiled_->names; }
+const std::vector<NameUse>& Expression::names() const {
+  return compiled_->names;
+}
 
-bool Expression::reads(Root root) const { return compiled_->reads_root[static_cast<int>(root)]; }
+bool Expression::reads(Root root) const {
+  return compiled_->reads_root[static_cast<int>(root)];
+}
 
-bool Expression::depends_on_time() const { return compiled_->depends_on_time; }
+bool Expression::depends_on_time() const {
+  return compiled_->depends_on_time;
+}
 
 std::optional<Expression> parse_expression(std::string_view text, ParseError* error) {
   Parser parser(text);

@@ -5,7 +5,7 @@
 namespace parcours::journey {
 
 std::string_view to_string(StepKind kind) {
-  static constexpr std::array<std::string_view, 10> names{"send", "wait", "wait_until", "wait_for", "branch",
+  static constexpr std::array<std::string_view, 10> names{"send",  "wait", "wait_until", "wait_for", "branch",
                                                           "split", "set",  "emit",       "goto",     "exit"};
   return names[static_cast<std::size_t>(kind)];
 }
@@ -19,7 +19,9 @@ std::string_view to_string(Reentry reentry) {
   return "never";
 }
 
-std::string Step::label() const { return id.empty() ? "step " + std::to_string(index + 1) : "'" + id + "'"; }
+std::string Step::label() const {
+  return id.empty() ? "step " + std::to_string(index + 1) : "'" + id + "'";
+}
 
 bool Step::waits() const {
   return kind == StepKind::wait || kind == StepKind::wait_until || kind == StepKind::wait_for;
@@ -35,8 +37,7 @@ std::vector<std::size_t> Journey::successors(std::size_t index) const {
   const Step& step = steps.at(index);
   std::vector<std::size_t> out;
   switch (step.kind) {
-    case StepKind::exit:
-      break;
+    case StepKind::exit: break;
     case StepKind::wait_for: {
       const auto& wait = std::get<WaitForStep>(step.detail);
       out = {wait.on_event.index, wait.on_timeout.index};
@@ -59,8 +60,7 @@ std::vector<std::size_t> Journey::successors(std::size_t index) const {
       out.push_back(step.next.index);
       if (const auto& skip = std::get<WaitUntilStep>(step.detail).skip_to) out.push_back(skip->index);
       break;
-    default:
-      out.push_back(step.next.index);
+    default: out.push_back(step.next.index);
   }
   return out;
 }

@@ -95,8 +95,7 @@ struct Step {
   SourceLocation where;
   StepKind kind = StepKind::jump;
   Target next;  // where to go after it: `goto`, else the next step in the file
-  std::variant<std::monostate, SendStep, WaitStep, WaitUntilStep, WaitForStep, BranchStep, SplitStep, SetStep,
-               EmitStep>
+  std::variant<std::monostate, SendStep, WaitStep, WaitUntilStep, WaitForStep, BranchStep, SplitStep, SetStep, EmitStep>
       detail;
 
   // The step's id, or "step N" (1-based) when it has none: for messages.

@@ -32,10 +32,10 @@ constexpr std::array<std::pair<std::string_view, StepKind>, 9> kKindKeys{{{"send
 // The parameters every send step may carry, whatever its channel.
 const std::vector<std::string> kCommonSendKeys{"template", "subject", "text", "html", "transactional"};
 // Every key any step may have: the suggestions for an unknown one.
-const std::vector<std::string> kAllStepKeys{"id",     "goto",   "send",     "wait",       "wait_until", "wait_for",
-                                            "branch", "split",  "set",      "emit",       "exit",       "template",
-                                            "subject", "text",  "html",     "transactional", "at",     "if_past",
-                                            "when",   "timeout", "on_event", "on_timeout", "properties"};
+const std::vector<std::string> kAllStepKeys{"id",      "goto",    "send",     "wait",          "wait_until", "wait_for",
+                                            "branch",  "split",   "set",      "emit",          "exit",       "template",
+                                            "subject", "text",    "html",     "transactional", "at",         "if_past",
+                                            "when",    "timeout", "on_event", "on_timeout",    "properties"};
 
 // Event types and step ids: what a person would type, safe in URLs and metrics.
 bool valid_name(std::string_view name) {
@@ -56,7 +56,8 @@ std::optional<ExpressionText> compile(const std::string& text, const SourceLocat
   ParseError error;
   auto expression = parse_expression(text, &error);
   if (!expression) {
-    diagnostics.error(column_in_string(where, static_cast<std::size_t>(error.column)), "in expression: " + error.message);
+    diagnostics.error(column_in_string(where, static_cast<std::size_t>(error.column)),
+                      "in expression: " + error.message);
     return std::nullopt;
   }
   return ExpressionText{text, where, std::make_shared<const Expression>(std::move(*expression))};
@@ -90,8 +91,9 @@ std::optional<Target> read_target(TableReader& reader, std::string_view key) {
 std::optional<std::string> read_event_type(TableReader& reader, std::string_view key, bool required) {
   auto type = reader.string(key, required);
   if (type && !valid_name(*type)) {
-    reader.diagnostics().error(reader.where(key), "'" + std::string(key) + "' must be an event type like \"cart.updated\" "
-                                                                           "(letters, digits, '.', '-', '_'), not '" +
+    reader.diagnostics().error(reader.where(key), "'" + std::string(key) +
+                                                      "' must be an event type like \"cart.updated\" "
+                                                      "(letters, digits, '.', '-', '_'), not '" +
                                                       *type + "'");
     return std::nullopt;
   }
@@ -114,8 +116,8 @@ class StepLoader {
     const std::size_t errors_before = diagnostics.error_count();
     if (auto id = reader.string("id")) {
       if (!valid_name(*id) || *id == "end")
-        diagnostics.error(reader.where("id"), "step id '" + *id +
-                                                  "' must be letters, digits, '.', '-' or '_' (and not \"end\")");
+        diagnostics.error(reader.where("id"),
+                          "step id '" + *id + "' must be letters, digits, '.', '-' or '_' (and not \"end\")");
       step.id = *id;
     }
 
@@ -168,7 +170,8 @@ class StepLoader {
       case StepKind::emit: step.detail = load_emit(reader); break;
       case StepKind::exit:
         if (auto flag = reader.boolean("exit"); flag && !*flag)
-          diagnostics.error(reader.where("exit"), "'exit' can only be true (leave the journey now); remove the step instead");
+          diagnostics.error(reader.where("exit"),
+                            "'exit' can only be true (leave the journey now); remove the step instead");
         break;
       case StepKind::jump:
         if (!go) diagnostics.error(step.where, reader.context() + " is a jump without a target");
@@ -284,8 +287,8 @@ class StepLoader {
   // A template named N is the files templates/N.html, N.txt and N.subject that exist.
   void check_template(TableReader& reader, const std::string& name) {
     if (name.empty() || name.find("..") != std::string::npos || name.front() == '/') {
-      reader.diagnostics().error(reader.where("template"), "template name '" + name +
-                                                               "' must be a path inside templates/, without '..'");
+      reader.diagnostics().error(reader.where("template"),
+                                 "template name '" + name + "' must be a path inside templates/, without '..'");
       return;
     }
     const auto base = client_.directory / "templates";
@@ -296,10 +299,10 @@ class StepLoader {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(base, error))
       if (entry.is_regular_file())
         existing.push_back(std::filesystem::relative(entry.path(), base).replace_extension().string());
-    reader.diagnostics().error(reader.where("template"),
-                               "template '" + name + "' does not exist: expected " +
-                                   (base / name).lexically_normal().string() + ".html, .txt or .subject" +
-                                   config::did_you_mean(name, existing));
+    reader.diagnostics().error(reader.where("template"), "template '" + name + "' does not exist: expected " +
+                                                             (base / name).lexically_normal().string() +
+                                                             ".html, .txt or .subject" +
+                                                             config::did_you_mean(name, existing));
   }
 
   WaitUntilStep load_wait_until(TableReader& reader, const std::optional<Target>& go, Step& step) {
@@ -313,16 +316,16 @@ class StepLoader {
       const int hours = ok ? std::stoi(at->substr(0, 2)) : 99;
       const int minutes = ok ? std::stoi(at->substr(3, 2)) : 99;
       if (hours > 23 || minutes > 59)
-        reader.diagnostics().error(reader.where("at"), "'at' must be a time of day HH:MM, e.g. \"09:00\", not '" + *at + "'");
+        reader.diagnostics().error(reader.where("at"),
+                                   "'at' must be a time of day HH:MM, e.g. \"09:00\", not '" + *at + "'");
       else
         wait.at_minute = hours * 60 + minutes;
     }
     if (auto if_past = reader.string("if_past")) {
       if (*if_past == "skip") {
         if (!go)
-          reader.diagnostics().error(reader.where("if_past"),
-                                     "if_past = \"skip\" jumps to the step's goto, but " + reader.context() +
-                                         " has no goto");
+          reader.diagnostics().error(reader.where("if_past"), "if_past = \"skip\" jumps to the step's goto, but " +
+                                                                  reader.context() + " has no goto");
         else
           wait.skip_to = resolve_end(*go);
       } else if (*if_past != "continue") {
@@ -356,8 +359,8 @@ class StepLoader {
     const toml::node* node = reader.node(key);
     const toml::array* cases = node ? node->as_array() : nullptr;
     if (cases == nullptr || cases->empty()) {
-      reader.diagnostics().error(reader.where(key), "'" + std::string(key) + "' must be a non-empty list of " +
-                                                        std::string(what));
+      reader.diagnostics().error(reader.where(key),
+                                 "'" + std::string(key) + "' must be a non-empty list of " + std::string(what));
       return;
     }
     std::size_t n = 0;
@@ -365,11 +368,13 @@ class StepLoader {
       ++n;
       const toml::table* table = element.as_table();
       if (table == nullptr) {
-        reader.diagnostics().error(config::location_of(element.source(), journey_.file),
-                                   "each entry of '" + std::string(key) + "' must be a table like " + std::string(what));
+        reader.diagnostics().error(
+            config::location_of(element.source(), journey_.file),
+            "each entry of '" + std::string(key) + "' must be a table like " + std::string(what));
         continue;
       }
-      TableReader case_reader(*table, journey_.file, std::string(key) + " case " + std::to_string(n) + " of " + reader.context(),
+      TableReader case_reader(*table, journey_.file,
+                              std::string(key) + " case " + std::to_string(n) + " of " + reader.context(),
                               reader.diagnostics());
       each(case_reader);
       case_reader.finish();
@@ -382,8 +387,9 @@ class StepLoader {
     for_each_case(reader, "branch", "{ when = \"...\", goto = \"step\" }", [&](TableReader& case_reader) {
       BranchCase branch_case;
       if (had_default)
-        case_reader.diagnostics().error(case_reader.where(), "this case follows the default case (the one without "
-                                                             "'when') and can never be taken: move the default last");
+        case_reader.diagnostics().error(case_reader.where(),
+                                        "this case follows the default case (the one without "
+                                        "'when') and can never be taken: move the default last");
       branch_case.when = read_expression(case_reader, "when");
       if (!case_reader.has("when")) had_default = true;
       auto target = read_target(case_reader, "goto");
@@ -420,8 +426,9 @@ class StepLoader {
     if (attributes == nullptr) {
       if (reader.has("set")) return set;  // type error already reported
     } else if (attributes->empty()) {
-      reader.diagnostics().error(reader.where("set"), "'set' is empty: name the attributes to update, e.g. "
-                                                      "set = { stage = \"decision\" }");
+      reader.diagnostics().error(reader.where("set"),
+                                 "'set' is empty: name the attributes to update, e.g. "
+                                 "set = { stage = \"decision\" }");
     } else if (auto json = config::toml_to_json(*attributes, journey_.file, reader.diagnostics())) {
       set.attributes_json = *json;
     }
@@ -447,8 +454,9 @@ std::optional<EventRule> read_event_rule(TableReader& top, std::string_view sect
   const toml::table* table = top.table(section);
   if (table == nullptr) {
     if (required && !top.has(section))
-      top.diagnostics().error(top.where(), "missing [" + std::string(section) +
-                                               "]: say which event enrolls a contact, e.g. [entry] on = \"form.submitted\"");
+      top.diagnostics().error(top.where(),
+                              "missing [" + std::string(section) +
+                                  "]: say which event enrolls a contact, e.g. [entry] on = \"form.submitted\"");
     return std::nullopt;
   }
   TableReader reader(*table, top.file(), "[" + std::string(section) + "]", top.diagnostics());
@@ -482,13 +490,16 @@ std::optional<Journey> load_journey(const std::filesystem::path& file, const std
   if (const toml::table* entry = (*table)["entry"].as_table()) {
     TableReader entry_reader(*entry, display, "[entry]", diagnostics);
     if (auto reentry = entry_reader.string("reentry")) {
-      if (*reentry == "never") journey.reentry = Reentry::never;
-      else if (*reentry == "after_exit") journey.reentry = Reentry::after_exit;
-      else if (*reentry == "always") journey.reentry = Reentry::always;
+      if (*reentry == "never")
+        journey.reentry = Reentry::never;
+      else if (*reentry == "after_exit")
+        journey.reentry = Reentry::after_exit;
+      else if (*reentry == "always")
+        journey.reentry = Reentry::always;
       else
-        diagnostics.error(entry_reader.where("reentry"), "'reentry' in [entry] must be never, after_exit or always, not '" +
-                                                             *reentry + "'" +
-                                                             config::did_you_mean(*reentry, {"never", "after_exit", "always"}));
+        diagnostics.error(entry_reader.where("reentry"),
+                          "'reentry' in [entry] must be never, after_exit or always, not '" + *reentry + "'" +
+                              config::did_you_mean(*reentry, {"never", "after_exit", "always"}));
     }
   }
   journey.goal = read_event_rule(reader, "goal", false);

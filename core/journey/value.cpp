@@ -39,8 +39,7 @@ std::string format_number(double n) {
 }
 
 std::string format_duration_value(Duration d) {
-  if (d.count() % 1000 == 0)
-    return config::format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
+  if (d.count() % 1000 == 0) return config::format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
   return std::to_string(d.count()) + "ms";
 }
 
@@ -54,56 +53,39 @@ Value Value::object(std::size_t size) {
 
 std::optional<Time> Value::to_time() const {
   switch (kind()) {
-    case Kind::time:
-      return as_time();
-    case Kind::string:
-      return parse_iso_time(as_string());
-    default:
-      return std::nullopt;
+    case Kind::time: return as_time();
+    case Kind::string: return parse_iso_time(as_string());
+    default: return std::nullopt;
   }
 }
 
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::null:
-      return true;
-    case Value::Kind::boolean:
-      return a.as_bool() == b.as_bool();
-    case Value::Kind::number:
-      return a.as_number() == b.as_number();
-    case Value::Kind::string:
-      return a.as_string() == b.as_string();
-    case Value::Kind::list:
-      return a.as_list() == b.as_list();
-    case Value::Kind::object:
-      return a.object_size() == b.object_size();
-    case Value::Kind::time:
-      return a.as_time() == b.as_time();
-    case Value::Kind::duration:
-      return a.as_duration() == b.as_duration();
+    case Value::Kind::null: return true;
+    case Value::Kind::boolean: return a.as_bool() == b.as_bool();
+    case Value::Kind::number: return a.as_number() == b.as_number();
+    case Value::Kind::string: return a.as_string() == b.as_string();
+    case Value::Kind::list: return a.as_list() == b.as_list();
+    case Value::Kind::object: return a.object_size() == b.object_size();
+    case Value::Kind::time: return a.as_time() == b.as_time();
+    case Value::Kind::duration: return a.as_duration() == b.as_duration();
   }
   return false;
 }
 
 bool truthy(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::null:
-      return false;
-    case Value::Kind::boolean:
-      return value.as_bool();
+    case Value::Kind::null: return false;
+    case Value::Kind::boolean: return value.as_bool();
     case Value::Kind::number:
       // NaN cannot be written, but a plugin could store one; it is not "true".
       return value.as_number() != 0 && !std::isnan(value.as_number());
-    case Value::Kind::string:
-      return !value.as_string().empty();
-    case Value::Kind::list:
-      return !value.as_list().empty();
-    case Value::Kind::object:
-      return value.object_size() > 0;
+    case Value::Kind::string: return !value.as_string().empty();
+    case Value::Kind::list: return !value.as_list().empty();
+    case Value::Kind::object: return value.object_size() > 0;
     case Value::Kind::time:
-    case Value::Kind::duration:
-      return true;
+    case Value::Kind::duration: return true;
   }
   return false;
 }
@@ -117,8 +99,7 @@ std::optional<Time> parse_iso_time(std::string_view text) {
   if (!m || !read_char(text, pos, '-')) return std::nullopt;
   const auto d = read_digits(text, pos, 2);
   if (!d) return std::nullopt;
-  const year_month_day date{year{*y}, month{static_cast<unsigned>(*m)},
-                            day{static_cast<unsigned>(*d)}};
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*m)}, day{static_cast<unsigned>(*d)}};
   if (!date.ok()) return std::nullopt;  // 2026-02-30, month 13 ...
   Time result = time_point_cast<milliseconds>(sys_days{date});
   if (pos == text.size()) return result;
@@ -147,8 +128,7 @@ std::optional<Time> parse_iso_time(std::string_view text) {
   result += hours{*hour} + minutes{*minute} + seconds{second} + milliseconds{millis};
   if (pos == text.size()) return result;  // no offset: UTC
 
-  if (text[pos] == 'Z' || text[pos] == 'z') return pos + 1 == text.size() ? std::optional(result)
-                                                                          : std::nullopt;
+  if (text[pos] == 'Z' || text[pos] == 'z') return pos + 1 == text.size() ? std::optional(result) : std::nullopt;
   if (text[pos] != '+' && text[pos] != '-') return std::nullopt;
   const bool ahead_of_utc = text[pos] == '+';
   ++pos;
@@ -168,22 +148,19 @@ std::string format_iso_time(Time time) {
   const year_month_day date{midnight};
   const hh_mm_ss clock{time - midnight};
   char buffer[40];
-  const int length = std::snprintf(
-      buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-      static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-      static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
+  const int length =
+      std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+                    static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                    static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                    static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
   return std::string(buffer, static_cast<std::size_t>(length));
 }
 
 std::string to_string(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::null:
-      return "null";
-    case Value::Kind::boolean:
-      return value.as_bool() ? "true" : "false";
-    case Value::Kind::number:
-      return format_number(value.as_number());
+    case Value::Kind::null: return "null";
+    case Value::Kind::boolean: return value.as_bool() ? "true" : "false";
+    case Value::Kind::number: return format_number(value.as_number());
     case Value::Kind::string: {
       std::string out = "\"";
       for (const char c : value.as_string()) {
@@ -204,16 +181,15 @@ std::string to_string(const Value& value) {
       }
       return out + "]";
     }
-    case Value::Kind::object:
-      return "{object}";
-    case Value::Kind::time:
-      return format_iso_time(value.as_time());
-    case Value::Kind::duration:
-      return format_duration_value(value.as_duration());
+    case Value::Kind::object: return "{object}";
+    case Value::Kind::time: return format_iso_time(value.as_time());
+    case Value::Kind::duration: return format_duration_value(value.as_duration());
   }
   return "?";
 }
 
-std::ostream& operator<<(std::ostream& out, const Value& value) { return out << to_string(value); }
+std::ostream& operator<<(std::ostream& out, const Value& value) {
+  return out << to_string(value);
+}
 
 }  // namespace parcours::journey

@@ -31,8 +31,7 @@ class Value {
   Value(bool b) : data_(b) {}
   // Every number is a double, as in JSON; integers are accepted for convenience.
   template <class T>
-    requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
-  Value(T n) : data_(static_cast<double>(n)) {}
+  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) Value(T n) : data_(static_cast<double>(n)) {}
   Value(std::string s) : data_(std::move(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
   Value(const char* s) : data_(std::string(s)) {}  // else a literal would become a bool
@@ -71,8 +70,7 @@ class Value {
     std::size_t size = 0;
   };
   // The order matches Kind.
-  std::variant<std::monostate, bool, double, std::string, ListRef, ObjectSize, Time, Duration>
-      data_;
+  std::variant<std::monostate, bool, double, std::string, ListRef, ObjectSize, Time, Duration> data_;
 };
 
 // Truthiness, for and/or/not, `when` and `branch`: null -> false; bool as is; a number

@@ -90,13 +90,14 @@ tokne = "abc"
 )");
   auto loaded = load(dir);
   const std::string file = dir.display("clients/acme/client.toml");
-  CHECK(texts(loaded.diagnostics) ==
-        std::vector<std::string>{
-            file + ":1:1: missing required setting 'token' in [channels.sms] (secret: API token)",
-            file + ":3:7: 'url' in [channels.sms] must be a string, not an integer",
-            file + ":4:13: 'timeout' in [channels.sms]: unknown unit 'x' in duration '5x' (s, m, h, d or w; e.g. 1d12h)",
-            file + ":5:1: unknown key 'tokne' in [channels.sms] (did you mean 'token'?)",
-        });
+  CHECK(
+      texts(loaded.diagnostics) ==
+      std::vector<std::string>{
+          file + ":1:1: missing required setting 'token' in [channels.sms] (secret: API token)",
+          file + ":3:7: 'url' in [channels.sms] must be a string, not an integer",
+          file + ":4:13: 'timeout' in [channels.sms]: unknown unit 'x' in duration '5x' (s, m, h, d or w; e.g. 1d12h)",
+          file + ":5:1: unknown key 'tokne' in [channels.sms] (did you mean 'token'?)",
+      });
   CHECK(loaded.clients.at(0).channels.empty());
 }
 
@@ -129,7 +130,8 @@ max_per_day = 0
   auto loaded = load(dir);
   const auto messages = texts(loaded.diagnostics);
   REQUIRE(messages.size() == 6);
-  CHECK_THAT(messages[0], Catch::Contains("unknown time zone 'Europe/Pari'") && Catch::Contains("did you mean 'Europe/Paris'"));
+  CHECK_THAT(messages[0],
+             Catch::Contains("unknown time zone 'Europe/Pari'") && Catch::Contains("did you mean 'Europe/Paris'"));
   CHECK_THAT(messages[1], Catch::Contains("two-letter ISO 3166 code"));
   CHECK_THAT(messages[2], Catch::Contains("is not an origin"));
   CHECK_THAT(messages[3], Catch::Contains("shorter than 16 characters"));
@@ -171,5 +173,6 @@ path = "x"
   auto loaded = load(dir);
   const auto messages = texts(loaded.diagnostics);
   REQUIRE(messages.size() == 1);
-  CHECK_THAT(messages[0], Catch::Contains("[pressure.channels.smss] names no channel of this client (did you mean 'sms'?)"));
+  CHECK_THAT(messages[0],
+             Catch::Contains("[pressure.channels.smss] names no channel of this client (did you mean 'sms'?)"));
 }

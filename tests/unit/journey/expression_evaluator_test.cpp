@@ -49,8 +49,7 @@ struct Fixture {
   Value eval(const std::string& text) const {
     ParseError error;
     const auto expression = parse_expression(text, &error);
-    INFO("expression: " << text << "\nerror at column " << error.column << ": "
-                        << error.message);
+    INFO("expression: " << text << "\nerror at column " << error.column << ": " << error.message);
     REQUIRE(expression.has_value());
     const JsonContext context({.contact = &contact,
                                .event = event_in_scope ? &event : nullptr,
@@ -110,8 +109,7 @@ TEST_CASE("CONFIG.md example: total or vip", "[expression][evaluator]") {
   CHECK(f.eval(text) == Value(true));
 }
 
-TEST_CASE("CONFIG.md example: contains is list membership, or substring of strings",
-          "[expression][evaluator]") {
+TEST_CASE("CONFIG.md example: contains is list membership, or substring of strings", "[expression][evaluator]") {
   Fixture f;
   CHECK(f.eval(R"(contact.interests contains "webinar")") == Value(true));
   CHECK(f.eval(R"(contact.interests contains "web")") == Value(false));  // items are whole
@@ -134,8 +132,7 @@ TEST_CASE("CONFIG.md example: in is membership of a list", "[expression][evaluat
   CHECK(f.eval("[1, 2] in [[1, 2], [3]]") == Value(true));
 }
 
-TEST_CASE("CONFIG.md example: exists is true for any present value, even 0 or false",
-          "[expression][evaluator]") {
+TEST_CASE("CONFIG.md example: exists is true for any present value, even 0 or false", "[expression][evaluator]") {
   Fixture f;
   CHECK(f.eval("exists(contact.phone)") == Value(true));
   CHECK(f.eval("exists(contact.fax)") == Value(false));
@@ -147,8 +144,7 @@ TEST_CASE("CONFIG.md example: exists is true for any present value, even 0 or fa
   CHECK(f.eval("exists(contact.phone)") == Value(false));  // explicit JSON null
 }
 
-TEST_CASE("CONFIG.md example: days_since compares as a number of days",
-          "[expression][evaluator]") {
+TEST_CASE("CONFIG.md example: days_since compares as a number of days", "[expression][evaluator]") {
   Fixture f;
   // 2026-01-01T00:00Z to 2026-03-01T12:00Z is 59.5 days.
   CHECK(f.eval("days_since(contact.last_purchase)") == Value(59));
@@ -166,8 +162,7 @@ TEST_CASE("CONFIG.md example: a date minus a duration is a time", "[expression][
   CHECK_FALSE(f.holds("now > contact.departure_date - 3d"));
 }
 
-TEST_CASE("and binds tighter than or, not looser than comparisons",
-          "[expression][evaluator][precedence]") {
+TEST_CASE("and binds tighter than or, not looser than comparisons", "[expression][evaluator][precedence]") {
   Fixture f;
   CHECK(f.eval("true or false and false") == Value(true));  // true or (false and false)
   CHECK(f.eval("(true or false) and false") == Value(false));
@@ -179,8 +174,7 @@ TEST_CASE("and binds tighter than or, not looser than comparisons",
   CHECK(f.eval("not not contact.orders") == Value(true));
 }
 
-TEST_CASE("arithmetic binds tighter than comparisons, left to right",
-          "[expression][evaluator][precedence]") {
+TEST_CASE("arithmetic binds tighter than comparisons, left to right", "[expression][evaluator][precedence]") {
   Fixture f;
   CHECK(f.eval("1 + 2 == 3") == Value(true));
   CHECK(f.eval("1 - 2 - 3") == Value(-4));  // (1 - 2) - 3, not 1 - (2 - 3)
@@ -202,8 +196,7 @@ TEST_CASE("null rule: a missing attribute is null", "[expression][evaluator][nul
   CHECK(f.eval("contact.items.x") == Value());        // a list has no named members
 }
 
-TEST_CASE("null rule: every comparison with null is false, == and != included",
-          "[expression][evaluator][null]") {
+TEST_CASE("null rule: every comparison with null is false, == and != included", "[expression][evaluator][null]") {
   Fixture f;
   CHECK(f.eval("contact.missing == null") == Value(false));
   CHECK(f.eval("null == null") == Value(false));
@@ -219,8 +212,7 @@ TEST_CASE("null rule: every comparison with null is false, == and != included",
   CHECK(f.eval("days_since(contact.missing) <= 30") == Value(false));
 }
 
-TEST_CASE("null rule: not null is true, so a missing flag reads as not set",
-          "[expression][evaluator][null]") {
+TEST_CASE("null rule: not null is true, so a missing flag reads as not set", "[expression][evaluator][null]") {
   Fixture f;
   CHECK(f.eval("not contact.missing") == Value(true));
   CHECK(f.eval("not null") == Value(true));
@@ -237,16 +229,14 @@ TEST_CASE("null rule: arithmetic with null is null", "[expression][evaluator][nu
   CHECK(f.eval("days_since(contact.missing)") == Value());
 }
 
-TEST_CASE("null rule: event.* is null when no event is in scope",
-          "[expression][evaluator][null]") {
+TEST_CASE("null rule: event.* is null when no event is in scope", "[expression][evaluator][null]") {
   Fixture f;
   f.event_in_scope = false;
   CHECK(f.eval("event.total") == Value());
   CHECK(f.eval("event.total >= 100 or contact.orders > 0") == Value(true));
 }
 
-TEST_CASE("a type mismatch in a comparison is false, never an error",
-          "[expression][evaluator][mismatch]") {
+TEST_CASE("a type mismatch in a comparison is false, never an error", "[expression][evaluator][mismatch]") {
   Fixture f;
   CHECK(f.eval(R"("a" > 3)") == Value(false));
   CHECK(f.eval(R"("a" < 3)") == Value(false));
@@ -273,8 +263,7 @@ TEST_CASE("== and != compare values of different types as different, without con
   CHECK(f.eval("[1, null] == [1, null]") == Value(true));  // null items are data
 }
 
-TEST_CASE("a type mismatch in arithmetic is null, never an error",
-          "[expression][evaluator][mismatch]") {
+TEST_CASE("a type mismatch in arithmetic is null, never an error", "[expression][evaluator][mismatch]") {
   Fixture f;
   CHECK(f.eval("contact.interests + 1") == Value());
   CHECK(f.eval(R"("a" + "b")") == Value());  // no string concatenation
@@ -331,8 +320,7 @@ TEST_CASE("and / or short-circuit: the right side is not evaluated when not need
   CHECK(evaluate_recorded("contact.a or contact.b") == 1);  // the context answers true
 }
 
-TEST_CASE("the context receives the path split once, segment by segment",
-          "[expression][evaluator]") {
+TEST_CASE("the context receives the path split once, segment by segment", "[expression][evaluator]") {
   RecordingContext context;
   const auto expression = parse_expression("contact.consent.sms and event.items.0.sku");
   REQUIRE(expression);
@@ -345,8 +333,7 @@ TEST_CASE("the context receives the path split once, segment by segment",
   CHECK(context.lookups[1].second == std::vector<std::string>{"items", "0", "sku"});
 }
 
-TEST_CASE("comparisons order numbers, strings, durations and times",
-          "[expression][evaluator]") {
+TEST_CASE("comparisons order numbers, strings, durations and times", "[expression][evaluator]") {
   Fixture f;
   CHECK(f.eval("2 < 10") == Value(true));
   CHECK(f.eval(R"("10" < "2")") == Value(true));  // strings are lexicographic
@@ -363,8 +350,7 @@ TEST_CASE("comparisons order numbers, strings, durations and times",
   CHECK(f.eval(R"("2026-03-02" > now)") == Value(true));
 }
 
-TEST_CASE("time arithmetic: time +- duration is a time, across month and year ends",
-          "[expression][evaluator][time]") {
+TEST_CASE("time arithmetic: time +- duration is a time, across month and year ends", "[expression][evaluator][time]") {
   Fixture f;
   CHECK(f.eval(R"("2026-03-01" - 1d)") == Value(at("2026-02-28T00:00:00Z")));
   CHECK(f.eval(R"("2024-03-01" - 1d)") == Value(at("2024-02-29T00:00:00Z")));  // leap year
@@ -377,14 +363,12 @@ TEST_CASE("time arithmetic: time +- duration is a time, across month and year en
   CHECK(f.eval("journey.entered_at + 1d12h == now") == Value(true));
 }
 
-TEST_CASE("time arithmetic: time - time is a duration, duration +- duration too",
-          "[expression][evaluator][time]") {
+TEST_CASE("time arithmetic: time - time is a duration, duration +- duration too", "[expression][evaluator][time]") {
   Fixture f;
   CHECK(f.eval("now - journey.entered_at") == Value(Duration(36h)));
   CHECK(f.eval("now - journey.entered_at > 1d") == Value(true));
   CHECK(f.eval("journey.entered_at - now") == Value(Duration(-36h)));
-  CHECK(f.eval(R"(contact.departure_date - contact.last_purchase)") ==
-        Value(Duration(std::chrono::days(63))));
+  CHECK(f.eval(R"(contact.departure_date - contact.last_purchase)") == Value(Duration(std::chrono::days(63))));
   CHECK(f.eval("1d - 12h") == Value(Duration(12h)));
   CHECK(f.eval("1d + 1h == 25h") == Value(true));
   CHECK(f.eval("-1d") == Value(Duration(-24h)));
@@ -399,7 +383,7 @@ TEST_CASE("number arithmetic on doubles", "[expression][evaluator]") {
 }
 
 TEST_CASE("days_since counts whole days, rounding down", "[expression][evaluator][time]") {
-  Fixture f;  // now is 2026-03-01T12:00:00Z
+  Fixture f;                                // now is 2026-03-01T12:00:00Z
   f.contact["t"] = "2026-02-28T12:00:01Z";  // 23:59:59 ago
   CHECK(f.eval("days_since(contact.t)") == Value(0));
   f.contact["t"] = "2026-02-28T12:00:00Z";  // exactly one day
@@ -414,8 +398,7 @@ TEST_CASE("days_since counts whole days, rounding down", "[expression][evaluator
   CHECK(f.eval("days_since(now)") == Value(0));
 }
 
-TEST_CASE("journey.id and journey.entered_at come from the enrollment",
-          "[expression][evaluator]") {
+TEST_CASE("journey.id and journey.entered_at come from the enrollment", "[expression][evaluator]") {
   Fixture f;
   CHECK(f.eval("journey.id") == Value("cart-abandon"));
   CHECK(f.eval("journey.entered_at") == Value(at("2026-02-28")));
@@ -439,8 +422,7 @@ TEST_CASE("JSON values become language values", "[expression][evaluator][json]")
   CHECK(from_json(json(std::uint64_t{18446744073709551615u})).kind() == Value::Kind::number);
 }
 
-TEST_CASE("a parsed expression can be evaluated against many contacts",
-          "[expression][evaluator]") {
+TEST_CASE("a parsed expression can be evaluated against many contacts", "[expression][evaluator]") {
   const auto expression = parse_expression("contact.orders > 1");
   REQUIRE(expression);
   const Expression copy = *expression;  // copies share the compiled tree
@@ -453,8 +435,7 @@ TEST_CASE("a parsed expression can be evaluated against many contacts",
   CHECK(held == 3);
 }
 
-TEST_CASE("ISO 8601 dates and date-times, with offsets and fractions",
-          "[expression][evaluator][time]") {
+TEST_CASE("ISO 8601 dates and date-times, with offsets and fractions", "[expression][evaluator][time]") {
   using std::chrono::milliseconds;
   const Time midnight = at("2026-12-01");
   CHECK(format_iso_time(midnight) == "2026-12-01T00:00:00.000Z");
@@ -471,11 +452,26 @@ TEST_CASE("ISO 8601 dates and date-times, with offsets and fractions",
         midnight + 9h + 30min + milliseconds(123));  // truncated to milliseconds
   CHECK(parse_iso_time("1969-12-31T23:59:59Z") == Time(milliseconds(-1000)));
 
-  for (const char* bad : {"", "2026", "2026-12", "2026-1-01", "2026-13-01", "2026-02-29",
-                          "2026-12-32", "2026-12-01T", "2026-12-01T24:00", "2026-12-01T09:60",
-                          "2026-12-01T09:30:60", "2026-12-01T09:30:00.", "2026-12-01T09:30Zx",
-                          "2026-12-01T09:30+", "2026-12-01T09:30+2", "2026-12-01T09:30+02:",
-                          "2026-12-01x", "2026/12/01", " 2026-12-01", "tomorrow"}) {
+  for (const char* bad : {"",
+                          "2026",
+                          "2026-12",
+                          "2026-1-01",
+                          "2026-13-01",
+                          "2026-02-29",
+                          "2026-12-32",
+                          "2026-12-01T",
+                          "2026-12-01T24:00",
+                          "2026-12-01T09:60",
+                          "2026-12-01T09:30:60",
+                          "2026-12-01T09:30:00.",
+                          "2026-12-01T09:30Zx",
+                          "2026-12-01T09:30+",
+                          "2026-12-01T09:30+2",
+                          "2026-12-01T09:30+02:",
+                          "2026-12-01x",
+                          "2026/12/01",
+                          " 2026-12-01",
+                          "tomorrow"}) {
     INFO(bad);
     CHECK_FALSE(parse_iso_time(bad).has_value());
   }

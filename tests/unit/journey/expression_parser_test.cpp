@@ -34,14 +34,10 @@ ParseError refused(const std::string& text) {
 
 TEST_CASE("every example of CONFIG.md parses", "[expression][parser]") {
   const char* examples[] = {
-      R"(contact.orders > 0 and event.category == "TV")",
-      R"(not contact.consent.sms)",
-      R"(event.total >= 100 or contact.vip == true)",
-      R"(contact.interests contains "webinar")",
-      R"(contact.country in ["FR", "BE", "CH"])",
-      R"(exists(contact.phone))",
-      R"(days_since(contact.last_purchase) > 30)",
-      R"(contact.departure_date - 7d)",
+      R"(contact.orders > 0 and event.category == "TV")", R"(not contact.consent.sms)",
+      R"(event.total >= 100 or contact.vip == true)",     R"(contact.interests contains "webinar")",
+      R"(contact.country in ["FR", "BE", "CH"])",         R"(exists(contact.phone))",
+      R"(days_since(contact.last_purchase) > 30)",        R"(contact.departure_date - 7d)",
   };
   for (const char* text : examples) parsed(text);
 }
@@ -66,8 +62,7 @@ TEST_CASE("the rest of the syntax parses", "[expression][parser]") {
   for (const char* text : texts) parsed(text);
 }
 
-TEST_CASE("the expression keeps its text and lists the names it reads, with columns",
-          "[expression][parser]") {
+TEST_CASE("the expression keeps its text and lists the names it reads, with columns", "[expression][parser]") {
   const Expression expression = parsed("contact.orders > 0 and event.category == \"TV\"");
   CHECK(expression.text() == "contact.orders > 0 and event.category == \"TV\"");
   REQUIRE(expression.names().size() == 2);
@@ -118,8 +113,7 @@ TEST_CASE("a trailing operator is reported at the end, naming the operator and i
           "[expression][parser][errors]") {
   const ParseError after_and = refused("contact.orders > 0 and");
   CHECK(after_and.column == 23);
-  CHECK(after_and.message ==
-        "expected an operand after 'and' at column 20, found the end of the expression");
+  CHECK(after_and.message == "expected an operand after 'and' at column 20, found the end of the expression");
 
   const ParseError after_greater = refused("contact.orders >");
   CHECK(after_greater.column == 17);
@@ -130,8 +124,7 @@ TEST_CASE("a trailing operator is reported at the end, naming the operator and i
   CHECK_THAT(after_minus.message, Catch::Contains("after '-' at column 24"));
 }
 
-TEST_CASE("a bad duration literal is reported at the offending character",
-          "[expression][parser][errors]") {
+TEST_CASE("a bad duration literal is reported at the offending character", "[expression][parser][errors]") {
   const ParseError unit = refused("contact.departure_date - 5x");
   CHECK(unit.column == 27);
   CHECK_THAT(unit.message, Catch::Contains("unknown unit 'x'"));
@@ -154,8 +147,7 @@ TEST_CASE("a bad duration literal is reported at the offending character",
   CHECK_THAT(huge.message, Catch::Contains("too large"));
 }
 
-TEST_CASE("an unknown root name is refused at its column with a did-you-mean",
-          "[expression][parser][errors]") {
+TEST_CASE("an unknown root name is refused at its column with a did-you-mean", "[expression][parser][errors]") {
   const ParseError first = refused("contcat.orders > 0");
   CHECK(first.column == 1);
   CHECK(first.message == "unknown name 'contcat' (did you mean 'contact'?)");
@@ -181,12 +173,10 @@ TEST_CASE("an unknown root name is refused at its column with a did-you-mean",
   CHECK_THAT(root_alone.message, Catch::Contains("expected an attribute after 'contact'"));
 }
 
-TEST_CASE("an unknown function is refused at its column with a did-you-mean",
-          "[expression][parser][errors]") {
+TEST_CASE("an unknown function is refused at its column with a did-you-mean", "[expression][parser][errors]") {
   const ParseError typo = refused("day_since(contact.last_purchase) > 30");
   CHECK(typo.column == 1);
-  CHECK_THAT(typo.message,
-             Catch::StartsWith("unknown function 'day_since' (did you mean 'days_since'?)"));
+  CHECK_THAT(typo.message, Catch::StartsWith("unknown function 'day_since' (did you mean 'days_since'?)"));
 
   const ParseError later = refused("not exist(contact.phone)");
   CHECK(later.column == 5);
@@ -220,8 +210,7 @@ TEST_CASE("comparisons cannot be chained", "[expression][parser][errors]") {
   parsed("(1 < contact.orders) == true");
 }
 
-TEST_CASE("an unterminated string is reported at its opening quote",
-          "[expression][parser][errors]") {
+TEST_CASE("an unterminated string is reported at its opening quote", "[expression][parser][errors]") {
   const ParseError error = refused("event.category == \"TV");
   CHECK(error.column == 19);
   CHECK_THAT(error.message, Catch::StartsWith("unterminated string"));
@@ -261,8 +250,7 @@ TEST_CASE("tokens after a complete expression are unexpected, with hints for com
   CHECK(refused("contact.a > 1 @").column == 15);
 }
 
-TEST_CASE("other malformed expressions are refused at the right column",
-          "[expression][parser][errors]") {
+TEST_CASE("other malformed expressions are refused at the right column", "[expression][parser][errors]") {
   const ParseError empty = refused("   ");
   CHECK(empty.column == 4);
   CHECK_THAT(empty.message, Catch::StartsWith("empty expression"));
@@ -299,8 +287,7 @@ TEST_CASE("the first error from the left is the one reported", "[expression][par
   CHECK(refused("contact.a > 5x >").column == 14);
 }
 
-TEST_CASE("absurdly deep nesting is refused instead of exhausting the stack",
-          "[expression][parser][errors]") {
+TEST_CASE("absurdly deep nesting is refused instead of exhausting the stack", "[expression][parser][errors]") {
   // Built with append: GCC 12 warns wrongly (-Warray-bounds, GCC bug 105651) on
   // std::string(n, c) + "..." at -O2.
   std::string parentheses(5000, '(');
@@ -314,8 +301,7 @@ TEST_CASE("absurdly deep nesting is refused instead of exhausting the stack",
   CHECK_THAT(refused(long_chain).message, Catch::Contains("too long"));
 }
 
-TEST_CASE("parse_expression without an error out-parameter still refuses",
-          "[expression][parser]") {
+TEST_CASE("parse_expression without an error out-parameter still refuses", "[expression][parser]") {
   CHECK_FALSE(parse_expression("contact.orders >").has_value());
   CHECK(parse_expression("contact.orders > 1").has_value());
 }

@@ -128,7 +128,7 @@ sender = "Acme"
   CHECK(cart.successors(3) == std::vector<std::size_t>{4, kEnd});
 
   const auto sms = nlohmann::json::parse(std::get<journey::SendStep>(cart.steps[4].detail).params_json);
-  CHECK(sms["sender"] == "Acme");  // a parameter the sms plugin declares
+  CHECK(sms["sender"] == "Acme");           // a parameter the sms plugin declares
   CHECK(cart.steps[4].next.index == kEnd);  // the last step's next is the end
 }
 
@@ -198,7 +198,8 @@ send = "ads"
   const auto messages = loaded.texts();
   REQUIRE(messages.size() == 2);
   CHECK_THAT(messages[0], Catch::EndsWith(":6:1: unknown key 'sendre' in step 1 (did you mean 'sender'?)"));
-  CHECK_THAT(messages[1], Catch::EndsWith(":7:1: missing required parameter 'audience' in step 2 (string: audience id)"));
+  CHECK_THAT(messages[1],
+             Catch::EndsWith(":7:1: missing required parameter 'audience' in step 2 (string: audience id)"));
 }
 
 TEST_CASE("a channel plugin's own check of the parameters is reported at the step") {
@@ -211,9 +212,9 @@ audience = "lookalike"
 )toml");
   const auto messages = loaded.texts();
   REQUIRE(messages.size() == 1);
-  CHECK_THAT(messages[0], Catch::EndsWith(
-                              ":3:1: channel 'ads' (plugin ads) refuses the parameters of step 1: audience must be a "
-                              "numeric audience id"));
+  CHECK_THAT(messages[0],
+             Catch::EndsWith(":3:1: channel 'ads' (plugin ads) refuses the parameters of step 1: audience must be a "
+                             "numeric audience id"));
 }
 
 TEST_CASE("an expression error points at its column inside the string") {

@@ -18,7 +18,8 @@ TEST_CASE("SDK durations are the host's milliseconds; text is refused, not parse
 }
 
 TEST_CASE("Settings getters return typed values, and fallbacks only when absent") {
-  const Settings s(json{{"name", "a"}, {"n", 7}, {"on", true}, {"wait", 120000}, {"list", {"x", "y"}}, {"nil", nullptr}});
+  const Settings s(
+      json{{"name", "a"}, {"n", 7}, {"on", true}, {"wait", 120000}, {"list", {"x", "y"}}, {"nil", nullptr}});
   CHECK(s.string("name") == "a");
   CHECK(s.integer("n") == 7);
   CHECK(s.boolean("on"));
