@@ -264,9 +264,10 @@ class StepLoader {
       if (declaration->accepts_any_params) {
         for (const auto& [key, value] : reader.raw()) {
           if (std::find(kAllStepKeys.begin(), kAllStepKeys.end(), key.str()) != kAllStepKeys.end()) continue;
-          // Taking any parameter must not swallow a misspelt common key: `tempalte`
-          // is left unknown, so finish() reports it with its suggestion.
-          if (config::closest_match(key.str(), kAllStepKeys)) continue;
+          // Taking any parameter must not swallow a misspelt step key: `tempalte` is
+          // left unknown, so finish() reports it with its suggestion.
+          // One edit away only: `kind` or `title` are fine names for a parameter.
+          if (config::closest_match(key.str(), kAllStepKeys, 1)) continue;
           reader.mark_known(key.str());
           if (auto json = config::toml_to_json(value, journey_.file, diagnostics))
             params[std::string(key.str())] = nlohmann::json::parse(*json);

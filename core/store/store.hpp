@@ -62,7 +62,7 @@ struct EnrollmentRecord {
   std::string client;
   std::string journey;
   std::string contact;
-  int run = 1;  // 1 for the first time the contact enters this journey, then 2, ...
+  int run = 1;            // 1 for the first time the contact enters this journey, then 2, ...
   std::int64_t step = 0;  // index of the current step in the journey's steps
   EnrollmentStatus status = EnrollmentStatus::active;
   std::string event_json = "{}";  // the event in scope (`event.*`): the one that entered or last woke it
