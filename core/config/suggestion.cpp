@@ -25,8 +25,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
-  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates,
+                                         std::optional<std::size_t> max_edits) {
+  const std::size_t limit = max_edits.value_or(std::max<std::size_t>(2, word.size() / 3));
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {

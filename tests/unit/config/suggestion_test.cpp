@@ -21,3 +21,10 @@ TEST_CASE("nothing is suggested when nothing is close") {
 TEST_CASE("the suggestion reads as a sentence") {
   CHECK(did_you_mean("fiel", {"file", "email"}) == " (did you mean 'file'?)");
 }
+
+TEST_CASE("a caller may ask for the likeliest typos only") {
+  CHECK(closest_match("tempalte", {"template"}, 1) == "template");
+  // `title` is two edits from `text`: a fine parameter name, not a typo of it.
+  CHECK_FALSE(closest_match("title", {"text", "html"}, 1));
+  CHECK(closest_match("title", {"text", "html"}) == "text");
+}
