@@ -1,0 +1,135 @@
+#include "render/message_renderer.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "render/mustache.hpp"
+
+namespace parcours::render {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Template files are read once and again only when they change on disk, so that an
+// agency editing a template sees the change without a restart, and a busy dispatcher
+// does not read three files per message.
+class FileCache {
+ public:
+  // The file's content, or nullopt when it does not exist.
+  std::optional<std::string> read(const fs::path& path) {
+    std::error_code error;
+    const auto modified = fs::last_write_time(path, error);
+    if (error) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    auto& entry = files_[path.native()];
+    if (entry.loaded && entry.modified == modified) return entry.content;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path.string());
+    std::ostringstream content;
+    content << in.rdbuf();
+    entry = {true, modified, content.str()};
+    return entry.content;
+  }
+
+  Partials partials(const fs::path& folder) {
+    Partials partials;
+    std::error_code error;
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+      if (it->path().extension() != ".mustache") continue;
+      if (auto content = read(it->path())) partials.emplace(it->path().stem().string(), std::move(*content));
+    }
+    return partials;
+  }
+
+ private:
+  struct Entry {
+    bool loaded = false;
+    fs::file_time_type modified;
+    std::string content;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> files_;
+};
+
+FileCache& cache() {
+  static FileCache instance;
+  return instance;
+}
+
+// Renders every string in a parameter value, recursively (lists and tables too).
+json render_value(const json& value, const std::string& data_json, const Partials& partials, Escape escape) {
+  if (value.is_string()) return render_mustache(value.get<std::string>(), data_json, partials, escape);
+  if (value.is_array() || value.is_object()) {
+    json out = value;
+    for (auto& item : out) item = render_value(item, data_json, partials, escape);
+    return out;
+  }
+  return value;
+}
+
+}  // namespace
+
+RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
+                               const std::string& data_json) {
+  const json params = json::parse(params_json);
+  const Partials partials = cache().partials(templates_dir / "partials");
+  const auto render = [&](const std::string& where, const std::string& text, Escape escape) {
+    try {
+      return render_mustache(text, data_json, partials, escape);
+    } catch (const std::exception& error) {
+      throw std::runtime_error(where + ": " + error.what());
+    }
+  };
+
+  RenderedMessage message;
+  json rendered = json::object();
+  std::string* parts[] = {&message.subject, &message.text, &message.html};
+  const char* part_keys[] = {"subject", "text", "html"};
+
+  if (const auto it = params.find("template"); it != params.end() && it->is_string()) {
+    bool found = false;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const fs::path file = templates_dir / (it->get<std::string>() + kTemplateExtensions[i]);
+      if (auto content = cache().read(file)) {
+        found = true;
+        *parts[i] = render(file.string(), *content, i == 2 ? Escape::html : Escape::none);
+        // A subject or text line read from a file is trimmed of the newline editors add.
+        if (i < 2)
+          while (!parts[i]->empty() && (parts[i]->back() == '\n' || parts[i]->back() == '\r')) parts[i]->pop_back();
+      }
+    }
+    if (!found)
+      throw std::runtime_error("template '" + it->get<std::string>() + "' has no file in " + templates_dir.string() +
+                               " (expected .subject, .txt or .html)");
+  }
+
+  for (const auto& [key, value] : params.items()) {
+    if (key == "template") {
+      rendered[key] = value;
+      continue;
+    }
+    const Escape escape = key == "html" ? Escape::html : Escape::none;
+    try {
+      rendered[key] = render_value(value, data_json, partials, escape);
+    } catch (const std::exception& error) {
+      throw std::runtime_error("parameter '" + key + "': " + error.what());
+    }
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (const auto it = rendered.find(part_keys[i]); it != rendered.end() && it->is_string())
+      *parts[i] = it->get<std::string>();
+    else if (i < 2 && !parts[i]->empty())
+      rendered[part_keys[i]] = *parts[i];
+  }
+  message.params_json = rendered.dump();
+  return message;
+}
+
+}  // namespace parcours::render

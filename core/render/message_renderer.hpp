@@ -1,0 +1,29 @@
+// A message's content from its step parameters and the client's template files
+// (CONFIG.md, "Templates"): `template = "cart-reminder"` names the files
+// templates/cart-reminder.{subject,txt,html} that exist; an inline `subject`, `text`
+// or `html` parameter overrides its file. Every string parameter is rendered too, so a
+// channel's own ones (an SMS `text`, an audience name) may use the contact's data.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace parcours::render {
+
+struct RenderedMessage {
+  std::string subject;
+  std::string text;
+  std::string html;
+  // The parameters with every string rendered, plus `subject` and `text` when they
+  // came from files: what the timeline shows of the message.
+  std::string params_json;
+};
+
+// Throws std::runtime_error naming the file or parameter that cannot be read or rendered.
+RenderedMessage render_message(const std::filesystem::path& templates_dir, const std::string& params_json,
+                               const std::string& data_json);
+
+// The file extensions of a template's parts, in the order they are documented.
+inline constexpr const char* kTemplateExtensions[] = {".subject", ".txt", ".html"};
+
+}  // namespace parcours::render

@@ -1,0 +1,89 @@
+#include "render/mustache.hpp"
+
+#include <mstch/mstch.hpp>
+
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace parcours::render {
+
+namespace {
+
+using nlohmann::json;
+
+// mstch keeps one global escape function; each call sets the mode for its own thread.
+thread_local Escape current_escape = Escape::html;
+
+std::string escape_html(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Installed on first use, not at static initialisation: mstch's own initialiser of the
+// global may run after ours.
+void install_escape() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mstch::config::escape = [](const std::string& text) {
+      return current_escape == Escape::html ? escape_html(text) : text;
+    };
+  });
+}
+
+mstch::node to_node(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      mstch::map map;
+      for (const auto& [key, item] : value.items()) map.emplace(key, to_node(item));
+      return map;
+    }
+    case json::value_t::array: {
+      mstch::array array;
+      array.reserve(value.size());
+      for (const auto& item : value) array.push_back(to_node(item));
+      return array;
+    }
+    case json::value_t::string: return value.get<std::string>();
+    case json::value_t::boolean: return value.get<bool>();
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      // mstch's integers are `int`; larger ones (ids, epoch ms) are printed as JSON does.
+      const auto number = value.get<long long>();
+      if (number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max())
+        return static_cast<int>(number);
+      return value.dump();
+    }
+    case json::value_t::number_float: return value.get<double>();
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string render_mustache(const std::string& text, const std::string& data_json, const Partials& partials,
+                            Escape escape) {
+  install_escape();
+  const Escape previous = current_escape;
+  current_escape = escape;
+  try {
+    auto out = mstch::render(text, to_node(json::parse(data_json)), partials);
+    current_escape = previous;
+    return out;
+  } catch (...) {
+    current_escape = previous;
+    throw;
+  }
+}
+
+}  // namespace parcours::render

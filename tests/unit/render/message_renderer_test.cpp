@@ -1,0 +1,87 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "render/message_renderer.hpp"
+#include "support/temporary_config.hpp"
+
+using nlohmann::json;
+using parcours::render::render_message;
+
+namespace {
+
+const std::string kData = json{{"contact", {{"first_name", "Ann & Bob"}, {"plan", "pro"}}},
+                               {"event", {{"cart_url", "https://x.test/c?a=1&b=2"}}}}
+                              .dump();
+
+}  // namespace
+
+TEST_CASE("a template's files give the subject, text and html, rendered with the data") {
+  TemporaryConfig dir;
+  dir.write("cart.subject", "{{contact.first_name}}, your cart\n");
+  dir.write("cart.txt", "Back to {{event.cart_url}}\n");
+  dir.write("cart.html", "<a href=\"{{event.cart_url}}\">{{contact.first_name}}</a>");
+  const auto message = render_message(dir.root(), R"({"template": "cart"})", kData);
+  // Only HTML is escaped: a subject or an SMS keeps its `&`.
+  CHECK(message.subject == "Ann & Bob, your cart");
+  CHECK(message.text == "Back to https://x.test/c?a=1&b=2");
+  CHECK(message.html == "<a href=\"https://x.test/c?a=1&amp;b=2\">Ann &amp; Bob</a>");
+  const json params = json::parse(message.params_json);
+  CHECK(params["template"] == "cart");
+  CHECK(params["subject"] == "Ann & Bob, your cart");
+  CHECK_FALSE(params.contains("html"));
+}
+
+TEST_CASE("an inline subject or text overrides the template's file") {
+  TemporaryConfig dir;
+  dir.write("cart.subject", "from the file");
+  dir.write("cart.txt", "text from the file");
+  const auto message = render_message(dir.root(), R"({"template": "cart", "subject": "Hi {{contact.plan}}"})", kData);
+  CHECK(message.subject == "Hi pro");
+  CHECK(message.text == "text from the file");
+}
+
+TEST_CASE("every string parameter is rendered, nested ones too; others are kept") {
+  TemporaryConfig dir;
+  const auto message = render_message(
+      dir.root(), R"({"text": "{{contact.plan}}", "audience": {"name": "tv-{{contact.plan}}"}, "count": 3})", kData);
+  const json params = json::parse(message.params_json);
+  CHECK(message.text == "pro");
+  CHECK(params["audience"]["name"] == "tv-pro");
+  CHECK(params["count"] == 3);
+}
+
+TEST_CASE("partials come from templates/partials/*.mustache") {
+  TemporaryConfig dir;
+  dir.write("partials/footer.mustache", "-- {{contact.plan}} team");
+  dir.write("news.txt", "Hello\n{{> footer}}");
+  CHECK(render_message(dir.root(), R"({"template": "news"})", kData).text == "Hello\n-- pro team");
+}
+
+TEST_CASE("a changed template file is read again") {
+  TemporaryConfig dir;
+  dir.write("a.txt", "one");
+  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "one");
+  dir.write("a.txt", "two, longer");
+  // The cache compares modification times; make sure this one differs.
+  std::filesystem::last_write_time(dir.root() / "a.txt",
+                                   std::filesystem::last_write_time(dir.root() / "a.txt") + std::chrono::seconds(2));
+  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "two, longer");
+}
+
+TEST_CASE("a template with no file is an error that names it and the folder") {
+  TemporaryConfig dir;
+  try {
+    render_message(dir.root(), R"({"template": "gone"})", kData);
+    FAIL("no error");
+  } catch (const std::runtime_error& error) {
+    CHECK_THAT(error.what(), Catch::Contains("template 'gone'") && Catch::Contains(dir.root().string()));
+  }
+}
+
+TEST_CASE("large integers and decimals print as JSON writes them") {
+  TemporaryConfig dir;
+  const auto data = json{{"contact", {{"id", 1732268400000LL}, {"score", 1.5}}}}.dump();
+  CHECK(render_message(dir.root(), R"({"text": "{{contact.id}} {{contact.score}}"})", data).text ==
+        "1732268400000 1.5");
+}
