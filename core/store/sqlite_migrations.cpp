@@ -1,0 +1,154 @@
+#include "store/sqlite_migrations.hpp"
+
+#include <array>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace parcours::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Row ids are INTEGER PRIMARY KEYs assigned in insertion order wherever the engine
+// inserts: appending to a B-tree is about ten times faster than inserting at random
+// places. Times are milliseconds since the Unix epoch; JSON is stored as text.
+constexpr std::array kMigrations{
+    Migration{1, "create the store", R"sql(
+CREATE TABLE contacts (
+  client     TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (client, id)
+);
+
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY,
+  client     TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  contact    TEXT NOT NULL,
+  time       INTEGER NOT NULL,
+  properties TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  processed  INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (client, id)
+);
+-- Only the events still to apply: small, and emptied as the engine catches up.
+CREATE INDEX events_unprocessed ON events (seq) WHERE processed = 0;
+
+CREATE TABLE enrollments (
+  id          INTEGER PRIMARY KEY,
+  client      TEXT NOT NULL,
+  journey     TEXT NOT NULL,
+  contact     TEXT NOT NULL,
+  run         INTEGER NOT NULL,
+  step        INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  event       TEXT NOT NULL,
+  waiting_for TEXT NOT NULL,
+  entered_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+-- The rowid ends every index entry, so this also lists a contact's enrollments oldest first.
+CREATE INDEX enrollments_contact ON enrollments (client, contact);
+
+CREATE TABLE timers (
+  id         INTEGER PRIMARY KEY,
+  due        INTEGER NOT NULL,
+  enrollment INTEGER NOT NULL,
+  client     TEXT NOT NULL,
+  contact    TEXT NOT NULL,
+  kind       TEXT NOT NULL
+);
+CREATE INDEX timers_due ON timers (due);
+CREATE INDEX timers_enrollment ON timers (enrollment);
+
+CREATE TABLE messages (
+  id              INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  client          TEXT NOT NULL,
+  journey         TEXT NOT NULL,
+  step            TEXT NOT NULL,
+  contact         TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  enrollment      INTEGER NOT NULL,
+  params          TEXT NOT NULL,
+  event           TEXT NOT NULL,
+  transactional   INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  attempts        INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  due             INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+-- The outbox: only queued messages, by due time.
+CREATE INDEX messages_outbox ON messages (due) WHERE status = 'queued';
+-- Pressure limits: a contact's messages by the time they were last updated, which for
+-- a sent or delivered message is when it went out.
+CREATE INDEX messages_contact_recent ON messages (client, contact, updated_at);
+
+CREATE TABLE counters (
+  client  TEXT NOT NULL,
+  journey TEXT NOT NULL,
+  step    TEXT NOT NULL,
+  counter TEXT NOT NULL,
+  value   INTEGER NOT NULL,
+  PRIMARY KEY (client, journey, step, counter)
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+int schema_version(Connection& connection) {
+  connection.execute(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const std::string version = connection.query_text("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  return std::stoi(version);
+}
+
+void apply_migrations(Connection& connection) {
+  // BEGIN IMMEDIATE: two hosts opening one new file at once must not both migrate it.
+  connection.execute("BEGIN IMMEDIATE");
+  try {
+    const int current = schema_version(connection);
+    if (current > latest_schema_version())
+      throw StoreError("store " + connection.path() + ": the database has schema version " + std::to_string(current) +
+                       ", newer than this build of parcours understands (up to " +
+                       std::to_string(latest_schema_version()) +
+                       "); it was written by a newer parcours: run that version, or point [store] url at another "
+                       "database");
+    for (const auto& migration : kMigrations) {
+      if (migration.version <= current) continue;
+      connection.execute(migration.sql);
+      Statement record(connection,
+                       "INSERT INTO schema_migrations (version, name, applied_at) "
+                       "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+      record.bind(1, std::int64_t{migration.version});
+      record.bind(2, std::string_view(migration.name));
+      record.run_to_end();
+    }
+    connection.execute("COMMIT");
+  } catch (...) {
+    // The first error is the one worth reporting; a failed ROLLBACK adds nothing to it.
+    if (!connection.in_autocommit()) try {
+        connection.execute("ROLLBACK");
+      } catch (const StoreError&) {
+      }
+    throw;
+  }
+}
+
+}  // namespace parcours::store

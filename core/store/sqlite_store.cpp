@@ -1,0 +1,242 @@
+#include "store/sqlite_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <thread>
+
+#include "store/sqlite_migrations.hpp"
+
+namespace parcours::store {
+namespace {
+
+// How long a waiting caller polls before it sleeps on a condition variable (see the
+// header): about one COMMIT on these machines.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(50);
+
+// The store whose work callback this thread is running, to refuse a nested transact().
+thread_local const SqliteStore* t_running_work_of = nullptr;
+
+std::string message_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& caught) {
+    return caught.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+// Settings of the connection, then the schema: before SqliteTransaction prepares
+// statements against it.
+Connection& configure(Connection& connection) {
+  // WAL: readers never block the writer and a commit appends instead of rewriting
+  // pages. An in-memory database answers "memory", which is fine: it has no file.
+  const std::string mode = connection.query_text("PRAGMA journal_mode = WAL");
+  if (mode != "wal" && connection.path() != ":memory:")
+    throw StoreError("store " + connection.path() + ": SQLite cannot use write-ahead logging for this file (journal " +
+                     "mode '" + mode + "'); put the database on a local file system");
+  // NORMAL in WAL mode: a commit is safe from a process crash; fsync happens at
+  // checkpoints only.
+  connection.execute("PRAGMA synchronous = NORMAL");
+  // Another process (an operator's sqlite3 shell, a second host by mistake) may hold
+  // the write lock for a moment: wait for it instead of failing at once.
+  connection.execute("PRAGMA busy_timeout = 5000");
+  // The engine keeps references consistent itself; checks would cost every insert.
+  connection.execute("PRAGMA foreign_keys = OFF");
+  connection.execute("PRAGMA temp_store = MEMORY");
+  // 32 MiB of page cache (negative: in KiB): the hot part of the indexes stays in
+  // memory without letting a million waiting enrollments grow the process.
+  connection.execute("PRAGMA cache_size = -32768");
+  // Keep the WAL file from staying large after a burst.
+  connection.execute("PRAGMA journal_size_limit = 67108864");
+  apply_migrations(connection);
+  return connection;
+}
+
+}  // namespace
+
+struct SqliteStore::Waiter {
+  bool ended = false;
+  std::exception_ptr error;  // set when the batch failed instead of committing
+};
+
+SqliteStore::SqliteStore(const std::string& path)
+    : connection_(path),
+      transaction_(configure(connection_)),
+      begin_(connection_, "BEGIN IMMEDIATE"),
+      commit_(connection_, "COMMIT"),
+      rollback_(connection_, "ROLLBACK"),
+      savepoint_(connection_, "SAVEPOINT work"),
+      release_savepoint_(connection_, "RELEASE work"),
+      rollback_to_savepoint_(connection_, "ROLLBACK TO work") {}
+
+SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::transact(const std::function<void(Transaction&)>& work) {
+  if (t_running_work_of == this)
+    throw StoreError("store " + path() +
+                     ": transact() called from inside a transact() callback; do that work in the outer callback");
+
+  std::unique_lock lock(mutex_);
+  ++waiting_;
+  if (busy_) {
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    while (busy_ && std::chrono::steady_clock::now() < spin_until) {
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
+  }
+  turn_.wait(lock, [&] { return !busy_; });
+  --waiting_;
+  busy_ = true;
+  lock.unlock();
+
+  // This caller holds the connection until it hands it on or commits.
+  std::exception_ptr work_error;
+  try {
+    begin_batch_if_needed();
+  } catch (...) {
+    work_error = std::current_exception();
+  }
+  if (!work_error) run_work(work, work_error);
+
+  Waiter self;
+  lock.lock();
+  if (open_ && !work_error) batch_.push_back(&self);
+  if (open_ && (waiting_ == 0 || batch_.size() >= kMaxBatch)) {
+    commit_batch(lock);
+  } else {
+    busy_ = false;
+    turn_.notify_one();
+  }
+  if (work_error) std::rethrow_exception(work_error);
+  if (!self.ended) {
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    while (!self.ended && std::chrono::steady_clock::now() < spin_until) {
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
+  }
+  ended_.wait(lock, [&] { return self.ended; });
+  if (self.error) std::rethrow_exception(self.error);
+}
+
+void SqliteStore::begin_batch_if_needed() {
+  if (open_) return;
+  auto use = begin_.use();
+  use->run_to_end();
+  open_ = true;
+}
+
+void SqliteStore::run_work(const std::function<void(Transaction&)>& work, std::exception_ptr& work_error) {
+  {
+    auto use = savepoint_.use();
+    use->run_to_end();
+  }
+  t_running_work_of = this;
+  try {
+    work(transaction_);
+  } catch (...) {
+    work_error = std::current_exception();
+  }
+  t_running_work_of = nullptr;
+
+  if (!work_error) {
+    try {
+      auto use = release_savepoint_.use();
+      use->run_to_end();
+      return;
+    } catch (...) {
+      work_error = std::current_exception();
+    }
+  }
+  // Undo this work alone. SQLite may have rolled the whole transaction back by itself
+  // (SQLITE_FULL, SQLITE_IOERR ...): then the other works of the batch are lost too.
+  if (!connection_.in_autocommit()) {
+    try {
+      {
+        auto use = rollback_to_savepoint_.use();
+        use->run_to_end();
+      }
+      auto use = release_savepoint_.use();
+      use->run_to_end();
+      return;
+    } catch (const StoreError&) {
+      // falls through: the transaction is in an unknown state
+    }
+  }
+  abandon_batch(message_of(work_error));
+}
+
+void SqliteStore::abandon_batch(const std::string& why) {
+  if (!connection_.in_autocommit()) {
+    try {
+      auto use = rollback_.use();
+      use->run_to_end();
+    } catch (const StoreError&) {
+      // SQLite ends the transaction even when ROLLBACK reports an error.
+    }
+  }
+  open_ = false;
+  const auto error = std::make_exception_ptr(
+      StoreError("store " + path() + ": the transaction this work shared with others was rolled back: " + why));
+  std::lock_guard lock(mutex_);
+  for (auto* waiter : batch_) {
+    waiter->ended = true;
+    waiter->error = error;
+  }
+  batch_.clear();
+  ended_.notify_all();
+}
+
+void SqliteStore::commit_batch(std::unique_lock<std::mutex>& lock) {
+  // The connection stays busy during COMMIT, but the mutex is free: callers arriving
+  // meanwhile queue up and form the next batch.
+  std::vector<Waiter*> batch;
+  batch.swap(batch_);
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    auto use = commit_.use();
+    use->run_to_end();
+  } catch (const StoreError& failure) {
+    if (!connection_.in_autocommit()) {
+      try {
+        auto use = rollback_.use();
+        use->run_to_end();
+      } catch (const StoreError&) {
+        // the transaction ends anyway; the COMMIT error is the one to report
+      }
+    }
+    error = std::make_exception_ptr(failure);
+  }
+  open_ = false;
+  lock.lock();
+  for (auto* waiter : batch) {
+    waiter->ended = true;
+    waiter->error = error;
+  }
+  if (!error && !batch.empty()) {
+    ++stats_.commits;
+    stats_.works += batch.size();
+    stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
+  }
+  busy_ = false;
+  turn_.notify_one();
+  ended_.notify_all();
+}
+
+SqliteStore::GroupCommitStats SqliteStore::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::size_t SqliteStore::callers_waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiting_;
+}
+
+}  // namespace parcours::store

@@ -1,0 +1,71 @@
+// Transaction on SQLite: every method is one statement prepared when the store opens
+// and reused for its whole life. It runs inside the transaction SqliteStore opened;
+// it never begins or ends one itself.
+#pragma once
+
+#include "store/sqlite_connection.hpp"
+#include "store/store.hpp"
+
+namespace parcours::store {
+
+class SqliteTransaction final : public Transaction {
+ public:
+  // Prepares every statement: the schema must be migrated already.
+  explicit SqliteTransaction(Connection& connection);
+
+  bool insert_event(EventRecord& event) override;
+  void mark_event_processed(std::int64_t seq) override;
+  std::vector<EventRecord> unprocessed_events(std::size_t limit) override;
+
+  std::optional<ContactRecord> find_contact(std::string_view client, std::string_view id) override;
+  void upsert_contact(const ContactRecord& contact) override;
+
+  void insert_enrollment(EnrollmentRecord& enrollment) override;
+  void update_enrollment(const EnrollmentRecord& enrollment) override;
+  std::optional<EnrollmentRecord> find_enrollment(std::int64_t id) override;
+  std::vector<EnrollmentRecord> contact_enrollments(std::string_view client, std::string_view contact) override;
+
+  void add_timer(TimerRecord& timer) override;
+  void delete_timer(std::int64_t id) override;
+  void delete_enrollment_timers(std::int64_t enrollment) override;
+  std::vector<TimerRecord> due_timers(TimeMs now, std::size_t limit) override;
+  std::optional<TimeMs> next_timer_due() override;
+
+  void insert_message(MessageRecord& message) override;
+  void update_message(const MessageRecord& message) override;
+  std::vector<MessageRecord> due_messages(TimeMs now, std::size_t limit) override;
+  std::optional<TimeMs> next_message_due() override;
+  int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
+                            TimeMs since) override;
+
+  void add_to_counter(std::string_view client, std::string_view journey, std::string_view step,
+                      std::string_view counter, std::int64_t delta) override;
+  std::int64_t counter(std::string_view client, std::string_view journey, std::string_view step,
+                       std::string_view counter) override;
+
+ private:
+  Connection& connection_;
+  Statement insert_event_;
+  Statement mark_event_processed_;
+  Statement unprocessed_events_;
+  Statement find_contact_;
+  Statement upsert_contact_;
+  Statement insert_enrollment_;
+  Statement update_enrollment_;
+  Statement find_enrollment_;
+  Statement contact_enrollments_;
+  Statement add_timer_;
+  Statement delete_timer_;
+  Statement delete_enrollment_timers_;
+  Statement due_timers_;
+  Statement next_timer_due_;
+  Statement insert_message_;
+  Statement update_message_;
+  Statement due_messages_;
+  Statement next_message_due_;
+  Statement count_recent_messages_;
+  Statement add_to_counter_;
+  Statement counter_;
+};
+
+}  // namespace parcours::store
