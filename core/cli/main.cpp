@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/graph_command.hpp"
 #include "cli/logging.hpp"
 #include "cli/plugins_command.hpp"
+#include "cli/simulate_command.hpp"
 #include "cli/usage.hpp"
 #include "cli/validate_command.hpp"
 #include "config/suggestion.hpp"
@@ -28,6 +30,11 @@ constexpr std::string_view kUsage =
     "                                  templates, expressions (every error as file:line:col)\n"
     "  plugins list [--config DIR]     the plugins found, and every file refused, with why\n"
     "  plugins inspect ID|PATH         a plugin's description, settings and parameters\n"
+    "  simulate --client ID --events FILE [--config DIR] [--until DURATION] [--format text|json]\n"
+    "                                  run a client's journeys on a virtual clock with the\n"
+    "                                  events of FILE; print the timeline (nothing is sent)\n"
+    "  graph --client ID --journey ID [--config DIR] [--format mermaid|dot]\n"
+    "                                  a journey as a diagram, for docs or Graphviz\n"
     "  version                         the version of parcours and of its plugin ABI\n"
     "\n"
     "--config DIR defaults to $PARCOURS_CONFIG, else ./config.\n"
@@ -58,6 +65,8 @@ int main(int argc, char** argv) {
     if (command == "version" || command == "--version") return print_version();
     if (command == "validate") return run_validate_command(args);
     if (command == "plugins") return run_plugins_command(args);
+    if (command == "simulate") return run_simulate_command(args);
+    if (command == "graph") return run_graph_command(args);
   } catch (const std::exception& error) {
     // Every expected failure is handled where it happens; this is the last guard
     // so that an unexpected one still ends with a message, not an abort.
@@ -65,7 +74,8 @@ int main(int argc, char** argv) {
     return kExitInvalidInput;
   }
   std::cerr << "parcours: unknown command '" << command << "'"
-            << parcours::config::did_you_mean(command, {"validate", "plugins", "version", "help"}) << "\n\n"
+            << parcours::config::did_you_mean(command, {"validate", "plugins", "simulate", "graph", "version", "help"})
+            << "\n\n"
             << kUsage;
   return kExitUsage;
 }

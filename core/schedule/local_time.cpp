@@ -41,7 +41,15 @@ bool known_zone(std::string_view zone) {
 
 TimeMs at_local_minute(TimeMs time, int minute_of_day, std::string_view zone) {
   const date::time_zone* tz = zone_or_utc(zone);
-  const auto local = tz->to_local(date::sys_time<milliseconds>(milliseconds(time)));
+  const date::sys_time<milliseconds> instant{milliseconds(time)};
+  // A time at exactly 00:00 UTC is a date (`"2026-12-01"`, or one minus whole days):
+  // the traveller's departure day is that day wherever they live, not the day it
+  // happens to be in their zone at UTC midnight.
+  if (instant == date::floor<date::days>(instant)) {
+    const date::local_days day{date::floor<date::days>(instant).time_since_epoch()};
+    return resolve(tz, date::local_time<milliseconds>(day) + minutes(minute_of_day));
+  }
+  const auto local = tz->to_local(instant);
   const auto midnight = date::floor<date::days>(local);
   return resolve(tz, date::local_time<milliseconds>(midnight) + minutes(minute_of_day));
 }

@@ -13,8 +13,9 @@
 namespace parcours::schedule {
 
 // The instant that is `minute_of_day` (minutes after local midnight) on the local date
-// of `time` in `zone`. In a DST gap (02:30 that does not exist) the time is moved
-// forward by the gap; in an overlap the earlier instant is used.
+// of `time` in `zone` — or, when `time` is exactly 00:00 UTC (a date, such as
+// "2026-12-01" or that minus 7d), on that calendar date itself. In a DST gap (02:30 that does not exist) the time is
+// moved forward by the gap; in an overlap the earlier instant is used.
 TimeMs at_local_minute(TimeMs time, int minute_of_day, std::string_view zone);
 
 // When `time` (local in `zone`) falls in the window [start_minute, end_minute) —

@@ -6,32 +6,9 @@ $PARCOURS_CONFIG then ./config, and the demo config in config/ is valid.
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 
-binary = os.environ["PARCOURS_BIN"]
-source_dir = os.environ["PARCOURS_SOURCE_DIR"]
-failures = []
-passed = 0
-
-
-def run(args, cwd=None, env_extra=None, drop_env=("PARCOURS_CONFIG",)):
-    env = {k: v for k, v in os.environ.items() if k not in drop_env}
-    env.update(env_extra or {})
-    return subprocess.run([binary] + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-
-
-def check(name, condition, result):
-    global passed
-    if condition:
-        passed += 1
-        print("ok: " + name)
-    else:
-        failures.append(name)
-        print("FAIL: {}\n  exit {}\n  stdout: {}\n  stderr: {}".format(name, result.returncode, result.stdout,
-                                                                      result.stderr))
-
+from cli_harness import check, run, source_dir, finish
 
 r = run(["version"])
 check("version prints the version and the plugin ABI",
@@ -40,7 +17,7 @@ check("version prints the version and the plugin ABI",
 r = run(["--help"])
 commands = re.findall(r"^  (\w+)", r.stdout, re.M)
 check("--help lists exactly the commands that work", r.returncode == 0 and
-      sorted(set(commands)) == ["plugins", "validate", "version"], r)
+      sorted(set(commands)) == ["graph", "plugins", "simulate", "validate", "version"], r)
 
 r = run([])
 check("no command is a usage error (exit 2)", r.returncode == 2 and "Usage:" in r.stderr, r)
@@ -52,7 +29,7 @@ check("an unknown command is exit 2 with a suggestion",
 r = run(["validate", "--frobnicate"])
 check("an unknown option is exit 2", r.returncode == 2 and "frobnicate" in r.stderr, r)
 
-for command in (["validate"], ["plugins", "list"], ["plugins", "inspect"]):
+for command in (["validate"], ["plugins", "list"], ["plugins", "inspect"], ["simulate"], ["graph"]):
     r = run(command + ["--help"])
     check(" ".join(command) + " --help exits 0 with its usage", r.returncode == 0 and "Usage: parcours" in r.stdout, r)
 
@@ -82,5 +59,4 @@ r = run(["plugins", "inspect", "fil", "--config", demo])
 check("plugins inspect of an unknown id is exit 1 with a suggestion",
       r.returncode == 1 and "did you mean 'file'" in r.stderr, r)
 
-print("\n{} passed, {} failed".format(passed, len(failures)))
-sys.exit(1 if failures else 0)
+finish()

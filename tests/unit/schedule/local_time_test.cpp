@@ -38,6 +38,15 @@ TEST_CASE("at 09:00 means 09:00 on the same local date in the zone") {
   CHECK(format_time(at_local_minute(kMonday, 9 * 60, "No/Such_Zone")) == "2026-11-02T09:00:00Z");  // UTC
 }
 
+TEST_CASE("a time at 00:00 UTC is a date: `at` lands on that calendar day in every zone") {
+  const TimeMs november24 = 1795478400000;  // 2026-11-24T00:00:00Z, e.g. "2026-12-01" - 7d
+  // In New York that instant is still the 23rd; the traveller's day is the 24th.
+  CHECK(format_time(at_local_minute(november24, 9 * 60, "America/New_York")) == "2026-11-24T14:00:00Z");
+  CHECK(format_time(at_local_minute(november24, 9 * 60, "Asia/Tokyo")) == "2026-11-24T00:00:00Z");
+  // One minute later it is an instant again, read in the zone: 23 Nov, 19:01 in New York.
+  CHECK(format_time(at_local_minute(november24 + 60'000, 9 * 60, "America/New_York")) == "2026-11-23T14:00:00Z");
+}
+
 TEST_CASE("a local time inside a DST gap moves forward by the gap; in an overlap the earlier one wins") {
   // Paris springs forward on 2026-03-29: 02:30 does not exist, 03:30 CEST (01:30 UTC) is used.
   const TimeMs march29 = 1774778400000;  // 2026-03-29T10:00:00Z

@@ -1,0 +1,244 @@
+#include "cli/simulate_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli/config_directory.hpp"
+#include "cli/loaded_config.hpp"
+#include "cli/usage.hpp"
+#include "config/duration.hpp"
+#include "config/suggestion.hpp"
+#include "engine/dispatcher.hpp"
+#include "engine/engine.hpp"
+#include "schedule/clock.hpp"
+#include "store/store.hpp"
+
+namespace parcours::cli {
+namespace {
+
+namespace po = boost::program_options;
+using nlohmann::json;
+using schedule::TimeMs;
+
+// Channels under simulation: every message is accepted and nothing leaves the machine.
+class RecordingSender final : public engine::ChannelSender {
+ public:
+  engine::SendOutcome send(const config::ClientConfig&, const config::PluginInstanceConfig&,
+                           const std::string&) override {
+    return {engine::SendOutcome::Status::delivered, {}, 0, {}};
+  }
+};
+
+// Prints the timeline. A send step's message is dispatched after the steps that
+// follow it in the same instant have run (the engine only queues it), so actions are
+// held until the clock moves and a send or suppressed is printed where its step ran;
+// one deferred by quiet hours, or retried, is printed when it happens.
+class TimelinePrinter final : public engine::Observer {
+ public:
+  explicit TimelinePrinter(bool as_json) : as_json_(as_json) {}
+  ~TimelinePrinter() override { flush(); }
+
+  void on_queued(const engine::Action& action) override {
+    hold_until(action.time);
+    held_.push_back({action.message_key, std::nullopt});
+  }
+
+  void on_action(const engine::Action& action) override {
+    hold_until(action.time);
+    if (!action.message_key.empty()) {
+      const auto slot = std::find_if(held_.begin(), held_.end(),
+                                     [&](const Held& held) { return held.key == action.message_key && !held.action; });
+      if (slot != held_.end()) {
+        slot->action = action;
+        return;
+      }
+    }
+    held_.push_back({{}, action});
+  }
+
+  void flush() {
+    for (const auto& held : held_)
+      if (held.action) print(*held.action);
+    held_.clear();
+    std::cout.flush();
+  }
+
+ private:
+  struct Held {
+    std::string key;  // a queued message's key, waiting for its outcome
+    std::optional<engine::Action> action;
+  };
+
+  void hold_until(TimeMs time) {
+    if (time != time_) flush();
+    time_ = time;
+  }
+
+  void print(const engine::Action& action) const {
+    const json detail = json::parse(action.detail_json);
+    if (as_json_) {
+      json line{{"time", schedule::format_time(action.time)},
+                {"contact", action.contact},
+                {"journey", action.journey},
+                {"step", action.step.empty() ? json(nullptr) : json(action.step)},
+                {"action", action.action}};
+      if (!action.channel.empty()) line["channel"] = action.channel;
+      line["detail"] = detail;
+      std::cout << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      return;
+    }
+    std::cout << schedule::format_time(action.time) << "  " << action.contact << "  " << action.journey << "  "
+              << (action.step.empty() ? "-" : action.step) << "  " << action.action;
+    if (!action.channel.empty()) std::cout << "  " << action.channel;
+    for (const auto& [key, value] : detail.items()) {
+      if (key == "html") continue;  // too long for a line; --format json has it
+      std::cout << "  " << key << "=" << (value.is_string() ? json(value).dump() : value.dump());
+    }
+    std::cout << '\n';
+  }
+
+  bool as_json_;
+  TimeMs time_ = 0;
+  std::vector<Held> held_;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs everything due up to `until` in due order, moving the clock to each due time.
+void drive(engine::Engine& engine, engine::Dispatcher& dispatcher, schedule::ManualClock& clock, TimeMs until) {
+  while (true) {
+    const auto timer = engine.next_timer_due();
+    const auto message = dispatcher.next_message_due();
+    std::optional<TimeMs> next = timer;
+    if (message && (!next || *message < *next)) next = message;
+    if (!next || *next > until) return;
+    clock.set(*next);
+    engine.run_due_timers();
+    dispatcher.dispatch_due();
+  }
+}
+
+}  // namespace
+
+int run_simulate_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "Usage: parcours simulate [--config DIR] --client ID --events FILE [--until DURATION]\n"
+      "                         [--format text|json] [--store URL]\n\n"
+      "Run a client's journeys on a virtual clock that starts at the first event's time,\n"
+      "with the events of FILE (NDJSON, the ingestion format). Channels are replaced by\n"
+      "recorders: nothing is sent. Prints the timeline; ends when nothing is due before\n"
+      "--until.\n\nOptions");
+  std::string directory, client_id, events_file, until_text = "90d", format = "text", store_url;
+  options.add_options()("config,c", po::value(&directory),
+                        "config directory (default: $PARCOURS_CONFIG, else ./config)")(
+      "client", po::value(&client_id)->required(), "the client whose journeys run")(
+      "events", po::value(&events_file)->required(), "NDJSON file of events, one object a line")(
+      "until", po::value(&until_text), "how long after the first event to simulate (default 90d)")(
+      "format", po::value(&format), "text (default) or json: one object a line")(
+      "store", po::value(&store_url), "store URL (default: a temporary SQLite file)")("help,h", "show this help");
+  po::variables_map values;
+  if (auto code = parse_command_line(args, options, values)) return *code;
+  if (format != "text" && format != "json") {
+    std::cerr << "parcours simulate: --format must be text or json, not '" << format << "'\n";
+    return kExitUsage;
+  }
+  config::DurationError duration_error;
+  const auto until = config::parse_duration(until_text, &duration_error);
+  if (!until) {
+    std::cerr << "parcours simulate: --until: " << duration_error.message << '\n';
+    return kExitUsage;
+  }
+
+  config::Diagnostics diagnostics;
+  LoadedConfig loaded = load_config(config_directory(directory), diagnostics);
+  if (diagnostics.has_errors()) {
+    for (const auto& diagnostic : diagnostics.in_reading_order()) std::cerr << diagnostic.text() << '\n';
+    std::cerr << "the config is not valid: run `parcours validate` and fix it first\n";
+    return kExitInvalidInput;
+  }
+  const auto known = std::find_if(loaded.clients.begin(), loaded.clients.end(),
+                                  [&](const config::ClientConfig& client) { return client.id == client_id; });
+  if (known == loaded.clients.end()) {
+    std::vector<std::string> ids;
+    for (const auto& client : loaded.clients) ids.push_back(client.id);
+    std::cerr << "parcours simulate: no client '" << client_id << "'" << config::did_you_mean(client_id, ids) << '\n';
+    return kExitInvalidInput;
+  }
+
+  std::vector<engine::IncomingEvent> events;
+  try {
+    events = engine::parse_ndjson(read_file(events_file), events_file);
+  } catch (const std::exception& error) {
+    std::cerr << "parcours simulate: " << error.what() << '\n';
+    return kExitInvalidInput;
+  }
+  if (events.empty()) {
+    std::cerr << "parcours simulate: " << events_file << " holds no event\n";
+    return kExitInvalidInput;
+  }
+  // Events are applied in time order (stable: same-time events keep their file order);
+  // an event without a time happens when the one before it does.
+  std::optional<TimeMs> last;
+  for (auto& event : events) {
+    if (!event.time && last) event.time = last;
+    if (event.time) last = event.time;
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.time.value_or(0) < b.time.value_or(0); });
+  const TimeMs start = events.front().time.value_or(schedule::SystemClock().now());
+  const TimeMs end = start + std::chrono::duration_cast<std::chrono::milliseconds>(*until).count();
+
+  // The store: a temporary file that disappears with the run, unless --store names one.
+  std::filesystem::path temporary;
+  if (store_url.empty()) {
+    temporary = std::filesystem::temp_directory_path() /
+                ("parcours-simulate-" + std::to_string(::getpid()) + "-" + std::to_string(start));
+    std::filesystem::create_directories(temporary);
+    store_url = "sqlite://" + (temporary / "simulate.db").string();  // an absolute path: sqlite:///tmp/...
+  }
+  int status = kExitOk;
+  try {
+    auto store = store::open_store(store_url);
+    schedule::ManualClock clock(start);
+    TimelinePrinter printer(format == "json");
+    engine::Engine engine(loaded.clients, loaded.journeys, *store, clock, &printer);
+    RecordingSender sender;
+    engine::Dispatcher dispatcher(engine, *store, clock, sender, &printer);
+    for (const auto& event : events) {
+      const TimeMs at = std::max(event.time.value_or(start), clock.now());
+      drive(engine, dispatcher, clock, at);
+      clock.set(at);
+      engine.ingest(client_id, {event});
+      drive(engine, dispatcher, clock, clock.now());
+    }
+    drive(engine, dispatcher, clock, end);
+    printer.flush();
+  } catch (const std::exception& error) {
+    std::cerr << "parcours simulate: " << error.what() << '\n';
+    status = kExitInvalidInput;
+  }
+  if (!temporary.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(temporary, ignored);
+  }
+  return status;
+}
+
+}  // namespace parcours::cli

@@ -1,0 +1,240 @@
+#include "engine/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/step_hash.hpp"
+#include "render/message_renderer.hpp"
+#include "schedule/local_time.hpp"
+
+namespace parcours::engine {
+
+using nlohmann::json;
+using schedule::TimeMs;
+using store::MessageRecord;
+using store::MessageStatus;
+
+namespace {
+
+constexpr TimeMs kDay = 86'400'000;
+constexpr TimeMs kWeek = 7 * kDay;
+
+// What a decided message turns into once the transaction that decided it commits.
+struct Pending {
+  MessageRecord message;
+  const config::ClientConfig* client = nullptr;
+  const config::PluginInstanceConfig* channel = nullptr;
+  std::string wire;       // the ABI message handed to the channel
+  json rendered;          // the rendered parameters, for the timeline
+  std::size_t order = 0;  // its place among the messages decided in this round
+};
+
+std::string timezone_of(const config::ClientConfig& client, const json& contact) {
+  if (const auto it = contact.find("timezone");
+      it != contact.end() && it->is_string() && schedule::known_zone(it->get_ref<const std::string&>()))
+    return it->get<std::string>();
+  return client.timezone;
+}
+
+// CONFIG.md: `false` never sends (transactional included); a missing value counts as
+// no when the client requires consent, unless the message is transactional.
+bool consented(const config::ClientConfig& client, const json& contact, const MessageRecord& message) {
+  const json* value = nullptr;
+  if (const auto consent = contact.find("consent"); consent != contact.end() && consent->is_object())
+    if (const auto it = consent->find(message.channel); it != consent->end()) value = &*it;
+  if (value != nullptr && value->is_boolean()) return value->get<bool>();
+  return message.transactional || !client.require_consent;
+}
+
+// Whether one more message would break a limit: all channels, then this channel.
+bool over_pressure(store::Transaction& tx, const config::ClientConfig& client, const MessageRecord& message,
+                   TimeMs now) {
+  const auto over = [&](const config::PressureLimits& limits, std::string_view channel) {
+    if (limits.max_per_day &&
+        tx.count_recent_messages(client.id, message.contact, channel, now - kDay) >= *limits.max_per_day)
+      return true;
+    return limits.max_per_week &&
+           tx.count_recent_messages(client.id, message.contact, channel, now - kWeek) >= *limits.max_per_week;
+  };
+  if (over(client.pressure, "")) return true;
+  const auto it = client.channel_pressure.find(message.channel);
+  return it != client.channel_pressure.end() && over(it->second, message.channel);
+}
+
+// The data templates see (CONFIG.md, "Templates").
+json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact) {
+  json data;
+  data["contact"] = contact;
+  data["contact"]["id"] = message.contact;
+  const json event = json::parse(message.event_json);
+  data["event"] = event.contains("properties") ? event["properties"] : json::object();
+  data["journey"] = {{"id", message.journey}, {"step", message.step}};
+  data["client"] = {{"id", client.id}, {"name", client.name}};
+  return data;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
+                       Observer* observer, RetryPolicy retry)
+    : engine_(engine), store_(store), clock_(clock), sender_(sender), observer_(observer), retry_(retry) {}
+
+TimeMs Dispatcher::backoff(const std::string& key, int attempts, TimeMs hint) const {
+  TimeMs delay = retry_.first_delay;
+  for (int i = 1; i < attempts && delay < retry_.max_delay; ++i) delay *= 2;
+  delay = std::min(delay, retry_.max_delay);
+  const auto jitter = stable_hash(key, std::to_string(attempts), "backoff") % 501;  // 0..500 ‰
+  delay = delay / 2 + delay * static_cast<TimeMs>(jitter) / 1000;
+  return std::max(delay, hint);
+}
+
+std::optional<TimeMs> Dispatcher::next_message_due() {
+  std::optional<TimeMs> due;
+  store_.transact([&](store::Transaction& tx) { due = tx.next_message_due(); });
+  return due;
+}
+
+std::size_t Dispatcher::dispatch_due(std::size_t limit) {
+  const TimeMs now = clock_.now();
+  std::vector<Pending> to_send;
+  // Actions with the place of their message in the round, so that the timeline shows
+  // them in decision order although sends are reported only once the channel answered.
+  std::vector<std::pair<std::size_t, Action>> actions;
+  std::size_t decided = 0;
+
+  // 1. Decide every due message, and mark those to send as `sent`, in one transaction.
+  store_.transact([&](store::Transaction& tx) {
+    to_send.clear();
+    actions.clear();
+    decided = 0;
+    for (auto& message : tx.due_messages(now, limit)) {
+      ++decided;
+      const ClientJourneys* client = engine_.client(message.client);
+      const config::PluginInstanceConfig* channel = client ? client->client->channel(message.channel) : nullptr;
+      if (channel == nullptr) {
+        message.status = MessageStatus::failed;
+        message.reason = "the channel '" + message.channel + "' is no longer in the client's config";
+        message.updated_at = now;
+        tx.update_message(message);
+        continue;
+      }
+      const config::ClientConfig& config = *client->client;
+      const auto record = tx.find_contact(message.client, message.contact);
+      const json contact = record ? json::parse(record->attributes_json) : json::object();
+
+      Pending pending{message, &config, channel, {}, json::object(), decided};
+      try {
+        const auto rendered = render::render_message(config.directory / "templates", message.params_json,
+                                                     template_data(config, message, contact).dump());
+        pending.rendered = json::parse(rendered.params_json);
+        json wire{{"idempotency_key", message.idempotency_key},
+                  {"channel", message.channel},
+                  {"client", message.client},
+                  {"contact", {{"id", message.contact}, {"attributes", contact}}},
+                  {"content", {{"subject", rendered.subject}, {"text", rendered.text}, {"html", rendered.html}}},
+                  {"params", pending.rendered}};
+        pending.wire = wire.dump();
+      } catch (const std::exception& error) {
+        message.status = MessageStatus::failed;
+        message.reason = std::string("cannot render: ") + error.what();
+        message.updated_at = now;
+        tx.update_message(message);
+        tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+        spdlog::error("client {} journey {} contact {} message {}: {}", message.client, message.journey,
+                      message.contact, message.idempotency_key, message.reason);
+        continue;
+      }
+
+      const auto suppress = [&](const char* reason) {
+        message.status = MessageStatus::suppressed;
+        message.reason = reason;
+        message.updated_at = now;
+        tx.update_message(message);
+        tx.add_to_counter(message.client, message.journey, message.step, "suppressed", 1);
+        json detail = pending.rendered;
+        detail["reason"] = reason;
+        actions.push_back({decided,
+                           {now, message.client, message.contact, message.journey, message.step, "suppressed",
+                            message.channel, detail.dump(), message.idempotency_key}});
+      };
+      if (!consented(config, contact, message)) {
+        suppress("consent");
+        continue;
+      }
+      if (!message.transactional && config.quiet_hours) {
+        if (const auto end = schedule::quiet_window_end(now, config.quiet_hours->start_minute,
+                                                        config.quiet_hours->end_minute, timezone_of(config, contact))) {
+          message.due = *end;  // deferred: it is dispatched (and shows) when quiet hours end
+          message.updated_at = now;
+          tx.update_message(message);
+          continue;
+        }
+      }
+      if (!message.transactional && over_pressure(tx, config, message, now)) {
+        suppress("pressure");
+        continue;
+      }
+      message.status = MessageStatus::sent;
+      message.attempts += 1;
+      message.updated_at = now;
+      tx.update_message(message);
+      pending.message = message;
+      to_send.push_back(std::move(pending));
+    }
+  });
+
+  // 2. Hand each message to its channel, outside any transaction.
+  std::vector<SendOutcome> outcomes;
+  outcomes.reserve(to_send.size());
+  for (const auto& pending : to_send) outcomes.push_back(sender_.send(*pending.client, *pending.channel, pending.wire));
+
+  // 3. Record the answers.
+  if (!to_send.empty()) {
+    std::vector<std::pair<std::size_t, Action>> sent_actions;
+    store_.transact([&](store::Transaction& tx) {
+      sent_actions.clear();
+      for (std::size_t i = 0; i < to_send.size(); ++i) {
+        MessageRecord message = to_send[i].message;
+        const SendOutcome& outcome = outcomes[i];
+        message.updated_at = now;
+        switch (outcome.status) {
+          case SendOutcome::Status::delivered:
+            message.status = MessageStatus::delivered;
+            message.reason.clear();
+            tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
+            sent_actions.push_back({to_send[i].order,
+                                    {now, message.client, message.contact, message.journey, message.step, "send",
+                                     message.channel, to_send[i].rendered.dump(), message.idempotency_key}});
+            break;
+          case SendOutcome::Status::retry:
+            if (message.attempts < retry_.max_attempts) {
+              message.status = MessageStatus::queued;
+              message.reason = outcome.error;
+              message.due = now + backoff(message.idempotency_key, message.attempts, outcome.retry_after);
+              break;
+            }
+            [[fallthrough]];
+          case SendOutcome::Status::failed:
+            message.status = MessageStatus::failed;
+            message.reason = outcome.error;
+            tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+            spdlog::warn("client {} journey {} contact {} message {} on {}: failed after {} attempt(s): {}",
+                         message.client, message.journey, message.contact, message.idempotency_key, message.channel,
+                         message.attempts, outcome.error);
+            break;
+        }
+        tx.update_message(message);
+      }
+    });
+    actions.insert(actions.end(), sent_actions.begin(), sent_actions.end());
+  }
+  std::stable_sort(actions.begin(), actions.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (observer_ != nullptr)
+    for (const auto& [order, action] : actions) observer_->on_action(action);
+  return decided;
+}
+
+}  // namespace parcours::engine

@@ -1,0 +1,72 @@
+// The dispatcher drains the outbox: for each queued message that is due it applies
+// the client's rules in CONFIG.md's order — consent, then quiet hours (defer), then
+// pressure — renders the templates, and hands the message to its channel with its
+// idempotency key. The channel's answer decides: delivered, retry later (exponential
+// backoff with jitter, bounded attempts), or failed for good.
+//
+// A message is marked `sent` in one transaction before the channel is called and its
+// outcome recorded in another, so a crash in between retries it with the same key
+// (which providers that support keys deduplicate) and never loses it.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "config/client_config.hpp"
+#include "engine/engine.hpp"
+#include "engine/timeline.hpp"
+#include "schedule/clock.hpp"
+#include "store/store.hpp"
+
+namespace parcours::engine {
+
+struct SendOutcome {
+  enum class Status { delivered, retry, failed };
+  Status status = Status::failed;
+  std::string error;
+  schedule::TimeMs retry_after = 0;  // the channel's own hint (ms), 0 when none
+  std::string provider_id;
+};
+
+// Who actually sends: plugin instances under `run`, recorders under `simulate`.
+class ChannelSender {
+ public:
+  virtual ~ChannelSender() = default;
+  // `message_json` is the ABI's message (parcours/plugin.h, send()). Must not throw.
+  virtual SendOutcome send(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
+                           const std::string& message_json) = 0;
+};
+
+struct RetryPolicy {
+  int max_attempts = 8;
+  schedule::TimeMs first_delay = 30'000;       // 30 s, doubling each attempt
+  schedule::TimeMs max_delay = 6 * 3'600'000;  // capped at 6 h
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
+             Observer* observer = nullptr, RetryPolicy retry = {});
+
+  // Dispatches messages due at the clock's now, at most `limit`; returns how many were
+  // decided (delivered, failed, suppressed, deferred or rescheduled).
+  std::size_t dispatch_due(std::size_t limit = 200);
+
+  std::optional<schedule::TimeMs> next_message_due();
+
+  // The delay before attempt `attempts + 1` of the message with `key`: doubling from
+  // first_delay, capped, with a deterministic jitter in [50%, 100%] so retries of many
+  // messages spread out and a simulation is repeatable.
+  schedule::TimeMs backoff(const std::string& key, int attempts, schedule::TimeMs hint) const;
+
+ private:
+  const Engine& engine_;
+  store::Store& store_;
+  const schedule::Clock& clock_;
+  ChannelSender& sender_;
+  Observer* observer_;
+  RetryPolicy retry_;
+};
+
+}  // namespace parcours::engine

@@ -1,0 +1,493 @@
+#include "engine/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/step_hash.hpp"
+#include "journey/expression.hpp"
+#include "journey/expression_json_context.hpp"
+#include "schedule/local_time.hpp"
+
+namespace parcours::engine {
+
+void notify(Observer* observer, const std::vector<Action>& actions) {
+  if (observer == nullptr) return;
+  for (const auto& action : actions) {
+    if (action.action == "queued")
+      observer->on_queued(action);
+    else
+      observer->on_action(action);
+  }
+}
+
+using nlohmann::json;
+using schedule::TimeMs;
+using store::EnrollmentRecord;
+using store::EnrollmentStatus;
+using store::EventRecord;
+
+const journey::Journey* ClientJourneys::find(std::string_view id) const {
+  for (const auto* journey : journeys)
+    if (journey->id == id) return journey;
+  return nullptr;
+}
+
+namespace {
+
+bool finished(EnrollmentStatus status) {
+  return status == EnrollmentStatus::completed || status == EnrollmentStatus::exited ||
+         status == EnrollmentStatus::converted;
+}
+
+// The event as `event.*` sees it: its properties, plus what identifies it.
+json event_scope(const EventRecord& event) {
+  return json{
+      {"id", event.id}, {"type", event.type}, {"time", event.time}, {"properties", json::parse(event.properties_json)}};
+}
+
+// Emitted events get ids derived from what emitted them, so that processing the same
+// emit twice (it cannot happen in one store, but a replayed stream might) is a no-op.
+std::string emitted_event_id(std::int64_t enrollment, std::size_t step, TimeMs now) {
+  return "emit-" + std::to_string(enrollment) + "-" + std::to_string(step) + "-" + std::to_string(now);
+}
+
+}  // namespace
+
+// Everything one transaction does: processing events and timers of contacts, with the
+// contact's attributes loaded once and written back once per contact.
+class Engine::Activation {
+ public:
+  Activation(Engine& engine, store::Transaction& tx, TimeMs now) : engine_(engine), tx_(tx), now_(now) {}
+
+  std::vector<Action>& actions() { return actions_; }
+
+  // Stores the event and applies it; false when its id was seen before.
+  bool ingest(const ClientJourneys& client, EventRecord event, const json& attributes, int depth = 0) {
+    if (!tx_.insert_event(event)) return false;
+    apply(client, event, attributes, depth);
+    tx_.mark_event_processed(event.seq);
+    return true;
+  }
+
+  void apply(const ClientJourneys& client, const EventRecord& event, const json& attributes, int depth) {
+    json& contact = load_contact(client, event.contact);
+    if (attributes.is_object() && !attributes.empty()) {
+      contact.merge_patch(attributes);
+      dirty_ = true;
+    }
+    const json scope = event_scope(event);
+    auto enrollments = tx_.contact_enrollments(client.client->id, event.contact);
+
+    // Goals first: a conversion ends the enrollment before anything else sees the event.
+    for (auto& enrollment : enrollments) {
+      if (finished(enrollment.status)) continue;
+      const auto* journey = client.find(enrollment.journey);
+      if (journey == nullptr || !journey->goal || journey->goal->on != event.type) continue;
+      if (journey->goal->when && !holds(*journey->goal->when, contact, &scope, *journey, enrollment.entered_at))
+        continue;
+      tx_.delete_enrollment_timers(enrollment.id);
+      enrollment.status = EnrollmentStatus::converted;
+      enrollment.waiting_for.clear();
+      enrollment.updated_at = now_;
+      tx_.update_enrollment(enrollment);
+      tx_.add_to_counter(client.client->id, journey->id, "", "converted", 1);
+      report(client, enrollment, "", "goal", "", json{{"event", event.type}});
+    }
+
+    // Wake-ups: enrollments waiting for this event type.
+    for (auto& enrollment : enrollments) {
+      if (enrollment.status != EnrollmentStatus::waiting || enrollment.waiting_for != event.type) continue;
+      const auto* journey = client.find(enrollment.journey);
+      if (journey == nullptr) continue;
+      const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment.step));
+      const auto& wait = std::get<journey::WaitForStep>(step.detail);
+      if (wait.when && !holds(*wait.when, contact, &scope, *journey, enrollment.entered_at)) continue;
+      tx_.delete_enrollment_timers(enrollment.id);
+      enrollment.waiting_for.clear();
+      enrollment.event_json = scope.dump();
+      run(client, *journey, enrollment, wait.on_event.index, depth);
+    }
+
+    // Entries.
+    for (const auto* journey : client.journeys) {
+      if (!journey->enabled || journey->entry.on != event.type) continue;
+      int runs = 0;
+      bool unfinished = false;
+      for (const auto& enrollment : enrollments) {
+        if (enrollment.journey != journey->id) continue;
+        ++runs;
+        unfinished = unfinished || !finished(enrollment.status);
+      }
+      if (runs > 0 && journey->reentry == journey::Reentry::never) continue;
+      if (unfinished && journey->reentry == journey::Reentry::after_exit) continue;
+      if (journey->entry.when && !holds(*journey->entry.when, contact, &scope, *journey, std::nullopt)) continue;
+      EnrollmentRecord enrollment;
+      enrollment.client = client.client->id;
+      enrollment.journey = journey->id;
+      enrollment.contact = event.contact;
+      enrollment.run = runs + 1;
+      enrollment.step = 0;
+      enrollment.status = EnrollmentStatus::active;
+      enrollment.event_json = scope.dump();
+      enrollment.entered_at = now_;
+      enrollment.updated_at = now_;
+      tx_.insert_enrollment(enrollment);
+      tx_.add_to_counter(client.client->id, journey->id, "", "enrolled", 1);
+      report(client, enrollment, "", "enter", "", json{{"event", event.type}, {"run", enrollment.run}});
+      run(client, *journey, enrollment, 0, depth);
+    }
+    save_contact(client);
+  }
+
+  // A due timer: resume after a wait, or take a wait_for's timeout.
+  void fire(const ClientJourneys& client, const store::TimerRecord& timer) {
+    tx_.delete_timer(timer.id);
+    auto enrollment = tx_.find_enrollment(timer.enrollment);
+    if (!enrollment || enrollment->status != EnrollmentStatus::waiting) return;  // woken or ended meanwhile
+    const auto* journey = client.find(enrollment->journey);
+    if (journey == nullptr) return;
+    load_contact(client, enrollment->contact);
+    const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment->step));
+    std::size_t next = step.next.index;
+    if (timer.kind == store::TimerKind::timeout) {
+      next = std::get<journey::WaitForStep>(step.detail).on_timeout.index;
+      enrollment->waiting_for.clear();
+    }
+    run(client, *journey, *enrollment, next, 0);
+    save_contact(client);
+  }
+
+ private:
+  json& load_contact(const ClientJourneys& client, const std::string& id) {
+    if (contact_id_ == id && contact_client_ == client.client->id) return contact_;
+    save_contact(client);
+    contact_id_ = id;
+    contact_client_ = client.client->id;
+    auto record = tx_.find_contact(client.client->id, id);
+    contact_ = record ? json::parse(record->attributes_json) : json::object();
+    dirty_ = !record.has_value();
+    return contact_;
+  }
+
+  void save_contact(const ClientJourneys& client) {
+    if (!dirty_ || contact_id_.empty()) return;
+    tx_.upsert_contact({contact_client_, contact_id_, contact_.dump(), now_});
+    dirty_ = false;
+    (void)client;
+  }
+
+  bool holds(const journey::ExpressionText& expression, const json& contact, const json* event,
+             const journey::Journey& journey, std::optional<TimeMs> entered_at) const {
+    return journey::holds(*expression.compiled, context(contact, event, journey, entered_at));
+  }
+
+  journey::JsonContext context(const json& contact, const json* event, const journey::Journey& journey,
+                               std::optional<TimeMs> entered_at) const {
+    journey::JsonScope scope;
+    scope.contact = &contact;
+    scope.event = event != nullptr && event->contains("properties") ? &(*event)["properties"] : nullptr;
+    scope.journey_id = journey.id;
+    if (entered_at) scope.entered_at = journey::Time(std::chrono::milliseconds(*entered_at));
+    scope.now = journey::Time(std::chrono::milliseconds(now_));
+    return journey::JsonContext(scope);
+  }
+
+  void report(const ClientJourneys& client, const EnrollmentRecord& enrollment, std::string step, std::string action,
+              std::string channel, const json& detail, std::string message_key = {}) {
+    if (engine_.observer_ == nullptr) return;
+    actions_.push_back({now_, client.client->id, enrollment.contact, enrollment.journey, std::move(step),
+                        std::move(action), std::move(channel), detail.dump(), std::move(message_key)});
+  }
+
+  void finish(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
+              EnrollmentStatus status, const std::string& step, const std::string& action, const json& detail) {
+    enrollment.status = status;
+    enrollment.updated_at = now_;
+    tx_.update_enrollment(enrollment);
+    tx_.add_to_counter(client.client->id, journey.id, "", std::string(store::to_string(status)), 1);
+    report(client, enrollment, step, action, "", detail);
+  }
+
+  // Runs the enrollment from step `index` until it waits or ends.
+  void run(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
+           std::size_t index, int depth) {
+    const std::string& client_id = client.client->id;
+    json event = json::parse(enrollment.event_json);
+    for (int executed = 0;; ++executed) {
+      if (index == journey::kEnd || index >= journey.steps.size()) {
+        finish(client, journey, enrollment, EnrollmentStatus::completed, "", "end", json::object());
+        return;
+      }
+      const journey::Step& step = journey.steps[index];
+      const std::string label = step.id.empty() ? "step " + std::to_string(index + 1) : step.id;
+      if (executed >= kMaxStepsPerActivation) {
+        spdlog::error(
+            "client {} journey {} contact {}: {} steps in one go without waiting, stopped at {}: exiting "
+            "the enrollment (a loop whose waits are all in the past?)",
+            client_id, journey.id, enrollment.contact, executed, label);
+        finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", json{{"reason", "runaway"}});
+        return;
+      }
+      enrollment.step = static_cast<std::int64_t>(index);
+      tx_.add_to_counter(client_id, journey.id, label, "entered", 1);
+      json& contact = contact_;
+      switch (step.kind) {
+        case journey::StepKind::send: {
+          const auto& send = std::get<journey::SendStep>(step.detail);
+          store::MessageRecord message;
+          message.idempotency_key = client_id + "/" + std::to_string(enrollment.id) + "/" + std::to_string(index) +
+                                    "/" + std::to_string(now_) + "/" + std::to_string(++sends_);
+          message.client = client_id;
+          message.journey = journey.id;
+          message.step = label;
+          message.contact = enrollment.contact;
+          message.channel = send.channel;
+          message.enrollment = enrollment.id;
+          message.params_json = send.params_json;
+          message.event_json = enrollment.event_json;
+          message.transactional = send.transactional;
+          message.created_at = now_;
+          message.due = now_;
+          message.updated_at = now_;
+          tx_.insert_message(message);
+          tx_.add_to_counter(client_id, journey.id, label, "queued", 1);
+          report(client, enrollment, label, "queued", send.channel, json::object(), message.idempotency_key);
+          index = step.next.index;
+          break;
+        }
+        case journey::StepKind::wait: {
+          const auto& wait = std::get<journey::WaitStep>(step.detail);
+          const TimeMs due = now_ + std::chrono::duration_cast<std::chrono::milliseconds>(wait.duration).count();
+          pause(client, journey, enrollment, label, due, store::TimerKind::resume,
+                json{{"until", schedule::format_time(due)}});
+          return;
+        }
+        case journey::StepKind::wait_until: {
+          const auto& wait = std::get<journey::WaitUntilStep>(step.detail);
+          const auto value =
+              journey::evaluate(*wait.until.compiled, context(contact, &event, journey, enrollment.entered_at));
+          std::optional<TimeMs> due;
+          if (auto time = value.to_time()) due = time->time_since_epoch().count();
+          if (due && wait.at_minute)
+            due = schedule::at_local_minute(*due, *wait.at_minute, timezone_of(client, contact));
+          if (!due || *due <= now_) {
+            // Past (or no time at all): continue now, or jump to `goto` with if_past = "skip".
+            index = wait.skip_to ? wait.skip_to->index : step.next.index;
+            break;
+          }
+          pause(client, journey, enrollment, label, *due, store::TimerKind::resume,
+                json{{"until", schedule::format_time(*due)}});
+          return;
+        }
+        case journey::StepKind::wait_for: {
+          const auto& wait = std::get<journey::WaitForStep>(step.detail);
+          enrollment.waiting_for = wait.event_type;
+          json detail{{"for", wait.event_type}};
+          if (wait.timeout) {
+            const TimeMs due = now_ + std::chrono::duration_cast<std::chrono::milliseconds>(*wait.timeout).count();
+            detail["until"] = schedule::format_time(due);
+            pause(client, journey, enrollment, label, due, store::TimerKind::timeout, detail);
+          } else {
+            pause(client, journey, enrollment, label, std::nullopt, store::TimerKind::timeout, detail);
+          }
+          return;
+        }
+        case journey::StepKind::branch: {
+          const auto& branch = std::get<journey::BranchStep>(step.detail);
+          std::size_t next = step.next.index;
+          std::string taken = "none";
+          for (std::size_t i = 0; i < branch.cases.size(); ++i) {
+            const auto& branch_case = branch.cases[i];
+            if (branch_case.when &&
+                !journey::holds(*branch_case.when->compiled, context(contact, &event, journey, enrollment.entered_at)))
+              continue;
+            next = branch_case.target.index;
+            taken = branch_case.target.name;
+            break;
+          }
+          report(client, enrollment, label, "branch", "", json{{"goto", taken}});
+          index = next;
+          break;
+        }
+        case journey::StepKind::split: {
+          const auto& split = std::get<journey::SplitStep>(step.detail);
+          const std::size_t arm = split_arm(client_id, journey.id, enrollment.contact, split);
+          report(client, enrollment, label, "split", "", json{{"arm", arm + 1}, {"goto", split.arms[arm].target.name}});
+          index = split.arms[arm].target.index;
+          break;
+        }
+        case journey::StepKind::set: {
+          const auto changes = json::parse(std::get<journey::SetStep>(step.detail).attributes_json);
+          contact.merge_patch(changes);
+          dirty_ = true;
+          report(client, enrollment, label, "set", "", changes);
+          index = step.next.index;
+          break;
+        }
+        case journey::StepKind::emit: {
+          const auto& emit = std::get<journey::EmitStep>(step.detail);
+          report(client, enrollment, label, "emit", "", json{{"event", emit.event_type}});
+          if (depth < 8) {
+            EventRecord emitted;
+            emitted.client = client_id;
+            emitted.id = emitted_event_id(enrollment.id, index, now_);
+            emitted.type = emit.event_type;
+            emitted.contact = enrollment.contact;
+            emitted.time = now_;
+            emitted.properties_json = emit.properties_json;
+            // The enrollment's own state must be on disk before other journeys react.
+            enrollment.updated_at = now_;
+            tx_.update_enrollment(enrollment);
+            save_contact(client);
+            ingest(client, emitted, json::object(), depth + 1);
+            load_contact(client, enrollment.contact);
+            if (auto fresh = tx_.find_enrollment(enrollment.id); fresh && finished(fresh->status)) {
+              enrollment = *fresh;  // the emitted event met this journey's own goal
+              return;
+            }
+          } else {
+            spdlog::error("client {} journey {} contact {}: emit chain deeper than 8 at {}: event {} not emitted",
+                          client_id, journey.id, enrollment.contact, label, emit.event_type);
+          }
+          index = step.next.index;
+          break;
+        }
+        case journey::StepKind::jump: index = step.next.index; break;
+        case journey::StepKind::exit:
+          finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", json::object());
+          return;
+      }
+    }
+  }
+
+  void pause(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
+             const std::string& label, std::optional<TimeMs> due, store::TimerKind kind, const json& detail) {
+    enrollment.status = EnrollmentStatus::waiting;
+    enrollment.updated_at = now_;
+    tx_.update_enrollment(enrollment);
+    if (due) {
+      store::TimerRecord timer;
+      timer.due = *due;
+      timer.enrollment = enrollment.id;
+      timer.client = client.client->id;
+      timer.contact = enrollment.contact;
+      timer.kind = kind;
+      tx_.add_timer(timer);
+    }
+    (void)journey;
+    report(client, enrollment, label, "wait", "", detail);
+  }
+
+  static std::string timezone_of(const ClientJourneys& client, const json& contact) {
+    if (const auto it = contact.find("timezone");
+        it != contact.end() && it->is_string() && schedule::known_zone(it->get_ref<const std::string&>()))
+      return it->get<std::string>();
+    return client.client->timezone;
+  }
+
+  Engine& engine_;
+  store::Transaction& tx_;
+  TimeMs now_;
+  std::vector<Action> actions_;
+  std::string contact_client_;
+  std::string contact_id_;
+  json contact_ = json::object();
+  bool dirty_ = false;
+  int sends_ = 0;
+};
+
+Engine::Engine(const std::vector<config::ClientConfig>& clients,
+               const std::map<std::string, std::vector<journey::Journey>>& journeys, store::Store& store,
+               const schedule::Clock& clock, Observer* observer)
+    : store_(store), clock_(clock), observer_(observer) {
+  for (const auto& client : clients) {
+    ClientJourneys& entry = clients_[client.id];
+    entry.client = &client;
+    if (const auto it = journeys.find(client.id); it != journeys.end())
+      for (const auto& journey : it->second) entry.journeys.push_back(&journey);
+  }
+}
+
+const ClientJourneys* Engine::client(std::string_view id) const {
+  const auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : &it->second;
+}
+
+IngestResult Engine::ingest(std::string_view client_id, const std::vector<IncomingEvent>& events) {
+  const ClientJourneys* client = this->client(client_id);
+  if (client == nullptr) throw EventError("unknown client '" + std::string(client_id) + "'");
+  IngestResult result;
+  std::vector<Action> actions;
+  const TimeMs now = clock_.now();
+  store_.transact([&](store::Transaction& tx) {
+    result = {};
+    Activation activation(*this, tx, now);
+    for (const auto& incoming : events) {
+      EventRecord event;
+      event.client = client->client->id;
+      event.id = incoming.id;
+      event.type = incoming.type;
+      event.contact = incoming.contact;
+      event.time = incoming.time.value_or(now);
+      event.properties_json = incoming.properties.dump();
+      event.attributes_json = incoming.attributes.dump();
+      if (activation.ingest(*client, std::move(event), incoming.attributes))
+        ++result.accepted;
+      else
+        ++result.duplicates;
+    }
+    actions = std::move(activation.actions());
+  });
+  notify(observer_, actions);
+  return result;
+}
+
+std::size_t Engine::run_due_timers(std::size_t limit) {
+  std::size_t fired = 0;
+  std::vector<Action> actions;
+  const TimeMs now = clock_.now();
+  store_.transact([&](store::Transaction& tx) {
+    fired = 0;
+    Activation activation(*this, tx, now);
+    for (const auto& timer : tx.due_timers(now, limit)) {
+      const ClientJourneys* client = this->client(timer.client);
+      if (client == nullptr) {
+        tx.delete_timer(timer.id);  // a client removed from the config: its timers die with it
+        continue;
+      }
+      activation.fire(*client, timer);
+      ++fired;
+    }
+    actions = std::move(activation.actions());
+  });
+  notify(observer_, actions);
+  return fired;
+}
+
+std::size_t Engine::process_pending_events(std::size_t limit) {
+  std::size_t processed = 0;
+  std::vector<Action> actions;
+  const TimeMs now = clock_.now();
+  store_.transact([&](store::Transaction& tx) {
+    processed = 0;
+    Activation activation(*this, tx, now);
+    for (const auto& event : tx.unprocessed_events(limit)) {
+      if (const ClientJourneys* client = this->client(event.client))
+        activation.apply(*client, event, json::parse(event.attributes_json), 0);
+      tx.mark_event_processed(event.seq);
+      ++processed;
+    }
+    actions = std::move(activation.actions());
+  });
+  notify(observer_, actions);
+  return processed;
+}
+
+std::optional<TimeMs> Engine::next_timer_due() {
+  std::optional<TimeMs> due;
+  store_.transact([&](store::Transaction& tx) { due = tx.next_timer_due(); });
+  return due;
+}
+
+}  // namespace parcours::engine

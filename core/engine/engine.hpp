@@ -1,0 +1,78 @@
+// core/engine/ moves contacts through journeys. It owns no time and no storage of its
+// own: it reads the Clock (core/schedule/) and keeps every piece of state in the
+// Store (core/store/), changing it only inside Store::transact(), so a crash at any
+// point loses nothing and repeats nothing: an event is stored and processed in one
+// transaction; a due timer is claimed, applied and deleted in one.
+//
+// The engine never calls a plugin while running a journey: a `send` step writes a
+// message to the outbox; the Dispatcher (dispatcher.hpp) delivers it later.
+//
+// Who calls it: the CLI (`simulate`, and `run` through the server), with config
+// already validated (cli/loaded_config.hpp).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/client_config.hpp"
+#include "engine/incoming_event.hpp"
+#include "engine/timeline.hpp"
+#include "journey/journey.hpp"
+#include "schedule/clock.hpp"
+#include "store/store.hpp"
+
+namespace parcours::engine {
+
+// The journeys of one client, as the engine runs them.
+struct ClientJourneys {
+  const config::ClientConfig* client = nullptr;
+  std::vector<const journey::Journey*> journeys;
+  const journey::Journey* find(std::string_view id) const;
+};
+
+struct IngestResult {
+  std::size_t accepted = 0;
+  std::size_t duplicates = 0;
+};
+
+class Engine {
+ public:
+  // A run of steps longer than this in one activation is a runaway (a loop whose
+  // waits are all in the past): the enrollment is exited and the error logged.
+  static constexpr int kMaxStepsPerActivation = 1000;
+
+  Engine(const std::vector<config::ClientConfig>& clients,
+         const std::map<std::string, std::vector<journey::Journey>>& journeys, store::Store& store,
+         const schedule::Clock& clock, Observer* observer = nullptr);
+
+  // Stores and processes a batch of one client's events, in one transaction: all or
+  // nothing. A repeated event id is accepted and ignored. Throws EventError for an
+  // unknown client.
+  IngestResult ingest(std::string_view client, const std::vector<IncomingEvent>& events);
+
+  // Applies timers due at the clock's now, at most `limit`; returns how many.
+  std::size_t run_due_timers(std::size_t limit = 500);
+
+  // Processes events that were stored but not applied (a crash between the two is
+  // impossible by construction, but a store written by another host may have them).
+  std::size_t process_pending_events(std::size_t limit = 500);
+
+  // The earliest due timer, if any.
+  std::optional<schedule::TimeMs> next_timer_due();
+
+  const ClientJourneys* client(std::string_view id) const;
+
+ private:
+  class Activation;  // the work of one transaction (engine.cpp)
+
+  std::map<std::string, ClientJourneys, std::less<>> clients_;
+  store::Store& store_;
+  const schedule::Clock& clock_;
+  Observer* observer_;
+};
+
+}  // namespace parcours::engine

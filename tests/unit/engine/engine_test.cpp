@@ -1,0 +1,322 @@
+#include <catch2/catch.hpp>
+
+#include "engine_fixture.hpp"
+
+using Catch::Matchers::Contains;
+using parcours::store::EnrollmentStatus;
+using parcours::store::MessageStatus;
+using test::EngineFixture;
+using test::Journeys;
+using test::kDay;
+using test::kHour;
+using test::kMinute;
+using test::kStart;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+const char* const kCart = R"toml(id = "cart"
+[entry]
+on = "cart.updated"
+when = "event.total > 0"
+reentry = "after_exit"
+[goal]
+on = "order.completed"
+[[steps]]
+id = "wait-order"
+wait_for = "order.completed"
+timeout = "1h"
+on_event = "end"
+on_timeout = "reminder"
+[[steps]]
+id = "reminder"
+send = "email"
+template = "hello"
+[[steps]]
+id = "pause"
+wait = "1d"
+[[steps]]
+id = "pick"
+branch = [
+  { when = "contact.consent.sms", goto = "sms" },
+  { goto = "end" },
+]
+[[steps]]
+id = "sms"
+send = "sms"
+text = "Cart: {{event.total}}"
+)toml";
+
+std::string cart_event(const std::string& id, const std::string& contact, double total, const std::string& extra = "") {
+  return R"({"id":")" + id + R"(","type":"cart.updated","contact":")" + contact + R"(","properties":{"total":)" +
+         std::to_string(total) + "}" + extra + "}";
+}
+
+}  // namespace
+
+TEST_CASE("an event enrolls, waits for the order, times out and sends, a day later branches to an SMS") {
+  EngineFixture f(Journeys{{"cart", kCart}});
+  f.event(cart_event("e1", "ann", 89.9, R"(,"attributes":{"first_name":"Ann","consent":{"sms":true}})"));
+  f.advance_to(kStart + 3 * kDay);
+  CHECK(f.timeline.lines() == Lines{"0m ann cart - enter", "0m ann cart wait-order wait", "60m ann cart pause wait",
+                                    "60m ann cart reminder send", "1500m ann cart pick branch", "1500m ann cart - end",
+                                    "1500m ann cart sms send"});
+  REQUIRE(f.sender.received.size() == 2);
+  CHECK(f.sender.received[0]["content"]["subject"] == "Hi Ann");
+  CHECK(f.sender.received[0]["content"]["text"] == "Hello Ann");
+  CHECK(f.sender.received[1]["content"]["text"] == "Cart: 89.9");
+  CHECK(f.enrollments("ann").at(0).status == EnrollmentStatus::completed);
+}
+
+TEST_CASE("entry.when that does not hold enrolls nobody") {
+  EngineFixture f(Journeys{{"cart", kCart}});
+  f.event(cart_event("e1", "ann", 0));
+  CHECK(f.timeline.actions.empty());
+  CHECK(f.enrollments("ann").empty());
+}
+
+TEST_CASE("the awaited event wakes the enrollment and its goal converts it, cancelling the timeout") {
+  EngineFixture f(Journeys{{"cart", kCart}});
+  f.event(cart_event("e1", "ann", 10));
+  f.event(R"({"id":"o1","type":"order.completed","contact":"ann"})", kStart + 30 * kMinute);
+  f.advance_to(kStart + 5 * kDay);
+  CHECK(f.timeline.lines() == Lines{"0m ann cart - enter", "0m ann cart wait-order wait", "30m ann cart - goal"});
+  CHECK(f.enrollments("ann").at(0).status == EnrollmentStatus::converted);
+  CHECK(f.sender.received.empty());
+  CHECK_FALSE(f.engine->next_timer_due());  // the timeout timer is gone
+}
+
+TEST_CASE("a repeated event id is accepted and not processed twice") {
+  EngineFixture f(Journeys{{"cart", kCart}});
+  CHECK(f.event(cart_event("e1", "ann", 10)).accepted == 1);
+  const auto again = f.event(cart_event("e1", "ann", 10));
+  CHECK(again.accepted == 0);
+  CHECK(again.duplicates == 1);
+  CHECK(f.enrollments("ann").size() == 1);
+}
+
+TEST_CASE("re-entry: never, after_exit and always") {
+  const auto journey = [](const char* reentry) {
+    return std::string("[entry]\non = \"visit\"\nreentry = \"") + reentry + "\"\n[[steps]]\nwait = \"1d\"\n";
+  };
+  EngineFixture f(
+      Journeys{{"never", journey("never")}, {"after-exit", journey("after_exit")}, {"always", journey("always")}});
+  f.event(R"({"id":"v1","type":"visit","contact":"ann"})");
+  f.event(R"({"id":"v2","type":"visit","contact":"ann"})", kStart + kHour);     // all still waiting
+  f.event(R"({"id":"v3","type":"visit","contact":"ann"})", kStart + 2 * kDay);  // all finished
+  std::map<std::string, int> runs;
+  for (const auto& enrollment : f.enrollments("ann"))
+    runs[enrollment.journey] = std::max(runs[enrollment.journey], enrollment.run);
+  CHECK(runs == std::map<std::string, int>{{"never", 1}, {"after-exit", 2}, {"always", 3}});
+}
+
+TEST_CASE("set updates the contact and emit lets another journey enter") {
+  EngineFixture f(Journeys{{"first", R"toml([entry]
+on = "signup"
+[[steps]]
+set = { stage = "lead", score = 5 }
+[[steps]]
+emit = "lead.created"
+properties = { source = "signup" }
+)toml"},
+                           {"second", R"toml([entry]
+on = "lead.created"
+when = "event.source == \"signup\" and contact.stage == \"lead\""
+[[steps]]
+send = "email"
+text = "Welcome, lead"
+)toml"}});
+  f.event(R"({"id":"s1","type":"signup","contact":"ann"})");
+  CHECK(f.contact("ann")["stage"] == "lead");
+  CHECK(f.contact("ann")["score"] == 5);
+  CHECK(f.timeline.lines() == Lines{"0m ann first - enter", "0m ann first step 1 set", "0m ann first step 2 emit",
+                                    "0m ann second - enter", "0m ann second - end", "0m ann first - end",
+                                    "0m ann second step 1 send"});
+}
+
+TEST_CASE("a split sends a contact to the same arm every time, and arms fill by weight") {
+  const std::string split = R"toml([entry]
+on = "visit"
+reentry = "always"
+[[steps]]
+split = [{ weight = 80, goto = "a" }, { weight = 20, goto = "b" }]
+[[steps]]
+id = "a"
+exit = true
+[[steps]]
+id = "b"
+exit = true
+)toml";
+  EngineFixture f(Journeys{{"ab", split}});
+  std::map<std::string, std::string> first_arm;
+  int a = 0;
+  for (int i = 0; i < 500; ++i) {
+    const std::string contact = "c" + std::to_string(i);
+    f.event(R"({"id":"x)" + std::to_string(i) + R"(","type":"visit","contact":")" + contact + "\"}");
+  }
+  for (const auto& action : f.timeline.actions)
+    if (action.action == "exit") {
+      first_arm[action.contact] = action.step;
+      a += action.step == "a";
+    }
+  CHECK(a > 350);  // 80% of 500 = 400; a fair hash stays well within ±50
+  CHECK(a < 450);
+  f.timeline.actions.clear();
+  for (int i = 0; i < 50; ++i) {
+    const std::string contact = "c" + std::to_string(i);
+    f.event(R"({"id":"y)" + std::to_string(i) + R"(","type":"visit","contact":")" + contact + "\"}");
+  }
+  for (const auto& action : f.timeline.actions)
+    if (action.action == "exit") CHECK(first_arm.at(action.contact) == action.step);
+}
+
+TEST_CASE("wait_until with `at` lands at that time of day in the contact's time zone, or skips when past") {
+  const std::string travel = R"toml([entry]
+on = "booked"
+reentry = "always"
+[[steps]]
+wait_until = "event.departure - 7d"
+at = "09:00"
+if_past = "skip"
+goto = "end"
+[[steps]]
+id = "details"
+send = "email"
+text = "See you soon"
+transactional = true
+)toml";
+  EngineFixture f(Journeys{{"travel", travel}});
+  f.event(
+      R"({"id":"b1","type":"booked","contact":"ny","properties":{"departure":"2026-12-01"},"attributes":{"timezone":"America/New_York"}})");
+  f.event(R"({"id":"b2","type":"booked","contact":"late","properties":{"departure":"2026-11-05"}})");
+  f.advance_to(kStart + 40 * kDay);
+  std::vector<std::string> sends;
+  for (const auto& action : f.timeline.actions)
+    if (action.action == "send") sends.push_back(action.contact + "@" + parcours::schedule::format_time(action.time));
+  // 2026-11-24 09:00 in New York (UTC-5) is 14:00 UTC; `late` departs in 3 days: skipped.
+  CHECK(sends == std::vector<std::string>{"ny@2026-11-24T14:00:00Z"});
+}
+
+TEST_CASE("consent: false never sends, missing counts as no when required, transactional is exempt from missing") {
+  const std::string client = R"toml(timezone = "UTC"
+require_consent = true
+[channels.email]
+plugin = "file"
+path = "x"
+)toml";
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "go"
+[[steps]]
+send = "email"
+text = "marketing"
+[[steps]]
+send = "email"
+text = "receipt"
+transactional = true
+)toml"}},
+                  client);
+  f.event(R"({"id":"1","type":"go","contact":"yes","attributes":{"consent":{"email":true}}})");
+  f.event(R"({"id":"2","type":"go","contact":"missing"})");
+  f.event(R"({"id":"3","type":"go","contact":"no","attributes":{"consent":{"email":false}}})");
+  std::vector<std::string> outcomes;
+  for (const auto& a : f.timeline.actions)
+    if (a.action == "send" || a.action == "suppressed")
+      outcomes.push_back(
+          a.contact + " " + a.action + " " + nlohmann::json::parse(a.detail_json)["text"].get<std::string>() +
+          (a.action == "suppressed" ? " " + nlohmann::json::parse(a.detail_json)["reason"].get<std::string>() : ""));
+  std::sort(outcomes.begin(), outcomes.end());
+  CHECK(outcomes == std::vector<std::string>{"missing send receipt", "missing suppressed marketing consent",
+                                             "no suppressed marketing consent", "no suppressed receipt consent",
+                                             "yes send marketing", "yes send receipt"});
+}
+
+TEST_CASE("pressure suppresses the send that would exceed max_per_day; the journey goes on") {
+  const std::string client = R"toml(require_consent = false
+[pressure]
+max_per_day = 2
+[channels.email]
+plugin = "file"
+path = "x"
+)toml";
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "go"
+[[steps]]
+send = "email"
+text = "1"
+[[steps]]
+send = "email"
+text = "2"
+[[steps]]
+send = "email"
+text = "3"
+[[steps]]
+wait = "1d1h"
+[[steps]]
+send = "email"
+text = "4"
+)toml"}},
+                  client);
+  f.event(R"({"id":"1","type":"go","contact":"ann"})");
+  f.advance_to(kStart + 2 * kDay);
+  std::vector<std::string> outcomes;
+  for (const auto& a : f.timeline.actions)
+    if (a.action == "send" || a.action == "suppressed") outcomes.push_back(a.action);
+  CHECK(outcomes == std::vector<std::string>{"send", "send", "suppressed", "send"});
+}
+
+TEST_CASE("a send in quiet hours is deferred to their end in the contact's time zone") {
+  const std::string client = R"toml(timezone = "Europe/Paris"
+require_consent = false
+[pressure]
+quiet_hours = { start = "21:00", end = "08:00" }
+[channels.email]
+plugin = "file"
+path = "x"
+)toml";
+  EngineFixture f(Journeys{{"j", "[entry]\non = \"go\"\n[[steps]]\nsend = \"email\"\ntext = \"hi\"\n"}}, client);
+  // 21:30 UTC is 22:30 in Paris: the message waits for 08:00 Paris, 07:00 UTC.
+  f.event(R"({"id":"1","type":"go","contact":"ann"})", kStart + 11 * kHour + 30 * kMinute);
+  f.advance_to(kStart + 2 * kDay);
+  REQUIRE(f.timeline.actions.back().action == "send");
+  CHECK(parcours::schedule::format_time(f.timeline.actions.back().time) == "2026-11-03T07:00:00Z");
+}
+
+TEST_CASE("a channel asking to retry gets the same idempotency key with growing delays, then fails for good") {
+  EngineFixture f(Journeys{{"j", "[entry]\non = \"go\"\n[[steps]]\nsend = \"email\"\ntext = \"hi\"\n"}});
+  using Status = parcours::engine::SendOutcome::Status;
+  for (int i = 0; i < 10; ++i) f.sender.script.push_back({Status::retry, "busy", 0, {}});
+  f.event(R"({"id":"1","type":"go","contact":"ann"})");
+  f.advance_to(kStart + 30 * kDay);
+  REQUIRE(f.sender.received.size() == 8);  // RetryPolicy::max_attempts
+  for (const auto& message : f.sender.received)
+    CHECK(message["idempotency_key"] == f.sender.received[0]["idempotency_key"]);
+  const auto d1 = f.dispatcher->backoff("k", 1, 0), d2 = f.dispatcher->backoff("k", 2, 0);
+  CHECK(d1 >= 15'000);
+  CHECK(d1 <= 30'000);
+  CHECK(d2 >= 30'000);
+  CHECK(d2 <= 60'000);
+  CHECK(f.dispatcher->backoff("k", 40, 0) <= 6 * kHour);
+  CHECK(f.dispatcher->backoff("k", 1, 120'000) == 120'000);  // the channel's own hint wins when longer
+}
+
+TEST_CASE("waits survive a restart: a new engine on the same store file resumes them") {
+  TemporaryConfig place;
+  const std::string url = "sqlite://" + (place.root() / "engine.db").string();
+  const std::string journey =
+      "[entry]\non = \"go\"\n[[steps]]\nwait = \"2d\"\n[[steps]]\nsend = \"email\"\ntext = \"later\"\n";
+  {
+    EngineFixture first(Journeys{{"j", journey}}, EngineFixture::kDefaultClient, url);
+    first.event(R"({"id":"1","type":"go","contact":"ann"})");
+    CHECK(first.sender.received.empty());
+  }
+  EngineFixture second(Journeys{{"j", journey}}, EngineFixture::kDefaultClient, url);
+  second.advance_to(kStart + 3 * kDay);
+  REQUIRE(second.sender.received.size() == 1);
+  CHECK(second.sender.received[0]["content"]["text"] == "later");
+}
+
+TEST_CASE("an unknown client is refused before anything is stored") {
+  EngineFixture f(Journeys{{"cart", kCart}});
+  auto event = parcours::engine::parse_event(nlohmann::json::parse(cart_event("e1", "ann", 5)), "event 1");
+  CHECK_THROWS_WITH(f.engine->ingest("nobody", {event}), Contains("unknown client 'nobody'"));
+}
