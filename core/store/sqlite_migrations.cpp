@@ -90,6 +90,8 @@ CREATE TABLE messages (
 );
 -- The outbox: only queued messages, by due time.
 CREATE INDEX messages_outbox ON messages (due) WHERE status = 'queued';
+-- Messages handed to a channel whose answer was not recorded: what a restart requeues.
+CREATE INDEX messages_in_flight ON messages (id) WHERE status = 'sent';
 -- Pressure limits: a contact's messages by the time they were last updated, which for
 -- a sent or delivered message is when it went out.
 CREATE INDEX messages_contact_recent ON messages (client, contact, updated_at);

@@ -162,6 +162,8 @@ SqliteTransaction::SqliteTransaction(Connection& connection)
                                             "FROM messages WHERE status = 'queued' AND due <= ?1 "
                                             "ORDER BY due, id LIMIT ?2")),
       next_message_due_(connection, "SELECT min(due) FROM messages WHERE status = 'queued'"),
+      requeue_sent_messages_(connection,
+                             "UPDATE messages SET status = 'queued', due = ?1, updated_at = ?1 WHERE status = 'sent'"),
       count_recent_messages_(connection,
                              "SELECT count(*) FROM messages WHERE client = ?1 AND contact = ?2 AND updated_at >= ?3 "
                              "AND status IN ('sent', 'delivered') AND transactional = 0 "
@@ -376,6 +378,13 @@ std::vector<MessageRecord> SqliteTransaction::due_messages(TimeMs now, std::size
 
 std::optional<TimeMs> SqliteTransaction::next_message_due() {
   return read_optional_time(next_message_due_);
+}
+
+std::size_t SqliteTransaction::requeue_sent_messages(TimeMs now) {
+  auto use = requeue_sent_messages_.use();
+  use->bind(1, now);
+  use->run_to_end();
+  return static_cast<std::size_t>(use->changes());
 }
 
 int SqliteTransaction::count_recent_messages(std::string_view client, std::string_view contact,

@@ -35,6 +35,7 @@ class SqliteTransaction final : public Transaction {
   void update_message(const MessageRecord& message) override;
   std::vector<MessageRecord> due_messages(TimeMs now, std::size_t limit) override;
   std::optional<TimeMs> next_message_due() override;
+  std::size_t requeue_sent_messages(TimeMs now) override;
   int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
                             TimeMs since) override;
 
@@ -63,6 +64,7 @@ class SqliteTransaction final : public Transaction {
   Statement update_message_;
   Statement due_messages_;
   Statement next_message_due_;
+  Statement requeue_sent_messages_;
   Statement count_recent_messages_;
   Statement add_to_counter_;
   Statement counter_;

@@ -156,6 +156,11 @@ class Transaction {
   // Queued messages due at or before `now`, earliest first, at most `limit`.
   virtual std::vector<MessageRecord> due_messages(TimeMs now, std::size_t limit) = 0;
   virtual std::optional<TimeMs> next_message_due() = 0;
+  // Messages left `sent` (handed to a channel whose answer was never recorded: the
+  // host died in between) go back to `queued`, due at `now`, keeping their key so a
+  // provider that honours idempotency keys drops the repeat. Returns how many. Called
+  // by a host at start-up, before it dispatches.
+  virtual std::size_t requeue_sent_messages(TimeMs now) = 0;
   // Non-transactional messages sent or delivered to the contact since `since`, on
   // `channel` (or on every channel when empty): what pressure limits count.
   virtual int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,

@@ -148,3 +148,22 @@ TEST_CASE("count_recent_messages counts sent and delivered non-transactional mes
   CHECK(count("", 0) == 4);
   CHECK(read(store, [](Transaction& tx) { return tx.count_recent_messages("globex", "c1", "", 0); }) == 0);
 }
+
+TEST_CASE("requeue_sent_messages puts messages left sent back in the outbox with their key, and only those") {
+  SqliteStore store(":memory:");
+  auto in_flight = make_message("k-sent", MessageStatus::sent, 1000);
+  auto delivered = make_message("k-done", MessageStatus::delivered, 1000);
+  auto queued = make_message("k-later", MessageStatus::queued, 9000);
+  store.transact([&](Transaction& tx) {
+    tx.insert_message(in_flight);
+    tx.insert_message(delivered);
+    tx.insert_message(queued);
+  });
+  CHECK(read(store, [](Transaction& tx) { return tx.requeue_sent_messages(5000); }) == 1);
+  const auto due = read(store, [](Transaction& tx) { return tx.due_messages(5000, 10); });
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].idempotency_key == "k-sent");
+  CHECK(due[0].status == MessageStatus::queued);
+  CHECK(due[0].due == 5000);
+  CHECK(read(store, [](Transaction& tx) { return tx.requeue_sent_messages(6000); }) == 0);
+}
