@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "cli/config_directory.hpp"
-#include "cli/loaded_config.hpp"
 #include "cli/usage.hpp"
 #include "config/suggestion.hpp"
+#include "host/loaded_config.hpp"
 #include "journey/journey_graph.hpp"
 
 namespace parcours::cli {
@@ -34,7 +34,7 @@ int run_graph_command(const std::vector<std::string>& args) {
   }
 
   config::Diagnostics diagnostics;
-  const LoadedConfig loaded = load_config(config_directory(directory), diagnostics);
+  const host::LoadedConfig loaded = host::load_config(config_directory(directory), diagnostics);
   if (diagnostics.has_errors()) {
     for (const auto& diagnostic : diagnostics.in_reading_order()) std::cerr << diagnostic.text() << '\n';
     std::cerr << "the config is not valid: run `parcours validate` and fix it first\n";

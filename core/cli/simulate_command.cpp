@@ -15,12 +15,12 @@
 #include <sstream>
 
 #include "cli/config_directory.hpp"
-#include "cli/loaded_config.hpp"
 #include "cli/usage.hpp"
 #include "config/duration.hpp"
 #include "config/suggestion.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
+#include "host/loaded_config.hpp"
 #include "schedule/clock.hpp"
 #include "store/store.hpp"
 
@@ -167,7 +167,7 @@ int run_simulate_command(const std::vector<std::string>& args) {
   }
 
   config::Diagnostics diagnostics;
-  LoadedConfig loaded = load_config(config_directory(directory), diagnostics);
+  host::LoadedConfig loaded = host::load_config(config_directory(directory), diagnostics);
   if (diagnostics.has_errors()) {
     for (const auto& diagnostic : diagnostics.in_reading_order()) std::cerr << diagnostic.text() << '\n';
     std::cerr << "the config is not valid: run `parcours validate` and fix it first\n";

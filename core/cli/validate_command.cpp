@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "cli/config_directory.hpp"
-#include "cli/loaded_config.hpp"
 #include "cli/usage.hpp"
+#include "host/loaded_config.hpp"
 
 namespace parcours::cli {
 
@@ -25,7 +25,7 @@ int run_validate_command(const std::vector<std::string>& args) {
   if (auto code = parse_command_line(args, options, values)) return *code;
 
   config::Diagnostics diagnostics;
-  const LoadedConfig loaded = load_config(config_directory(directory), diagnostics);
+  const host::LoadedConfig loaded = host::load_config(config_directory(directory), diagnostics);
   for (const auto& diagnostic : diagnostics.in_reading_order()) std::cerr << diagnostic.text() << '\n';
   const std::size_t warnings = diagnostics.all().size() - diagnostics.error_count();
   if (diagnostics.has_errors()) {

@@ -12,6 +12,10 @@
 //  - send() may be called from several threads at once (the host's channel pool),
 //    so the shared file is guarded by a mutex;
 //  - results: delivered, or retry when the disk is momentarily unwritable;
+//  - idempotency, as providers with idempotency keys do it: a message whose key is
+//    already in the file is acknowledged, not written again. The host retries a
+//    message with the same key when it died before recording the answer, so this is
+//    what keeps a record exactly-once across crashes;
 //  - one PARCOURS_PLUGIN line declaring the id, version, kind, settings and — since
 //    this channel records whatever it is given — `.params = parcours::any_params`.
 #include <parcours/sdk.hpp>
@@ -24,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 
 #include <unistd.h>
 
@@ -58,6 +63,7 @@ class FileChannel final : public parcours::Channel {
 
     const std::lock_guard<std::mutex> lock(mutex_);
     if (!out_.is_open()) {
+      load_recorded_keys();
       // Append: restarting the host (or several instances on one file) never erases
       // what was recorded. The folder is created as a user of a debug channel expects.
       std::error_code ec;
@@ -69,6 +75,8 @@ class FileChannel final : public parcours::Channel {
         return parcours::SendResult::retry("cannot open " + path_.string() + " for appending: " + reason);
       }
     }
+    if (!message.idempotency_key.empty() && recorded_.count(message.idempotency_key) != 0)
+      return parcours::SendResult::delivered();  // recorded before the host's last crash
     out_.write(line.data(), static_cast<std::streamsize>(line.size()));
     // Flushed per message: a line in the file means the message was recorded, even
     // if the host is killed right after.
@@ -78,13 +86,28 @@ class FileChannel final : public parcours::Channel {
       out_.clear();  // the next attempt may succeed (disk full, then freed)
       return parcours::SendResult::retry("cannot write to " + path_.string() + ": " + reason);
     }
+    if (!message.idempotency_key.empty()) recorded_.insert(message.idempotency_key);
     return parcours::SendResult::delivered();
   }
 
  private:
+  // The keys of the messages already in the file (from earlier runs of the host).
+  // A line cut short or not ours (no key) is skipped.
+  void load_recorded_keys() {
+    recorded_.clear();
+    std::ifstream in(path_, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      const auto json = nlohmann::json::parse(line, nullptr, false);
+      if (!json.is_object()) continue;
+      if (const auto key = json.find("idempotency_key"); key != json.end() && key->is_string())
+        recorded_.insert(key->get<std::string>());
+    }
+  }
+
   const std::filesystem::path path_;
   std::mutex mutex_;  // one line at a time: sends come from a thread pool
   std::ofstream out_;
+  std::unordered_set<std::string> recorded_;
 };
 
 }  // namespace

@@ -71,6 +71,26 @@ TEST_CASE("The file plugin appends to what is already there") {
   CHECK(json::parse(lines[1])["idempotency_key"] == "k-3");
 }
 
+TEST_CASE("The file plugin records a message once per idempotency key, across restarts") {
+  TempDir dir;
+  const auto path = dir.path() / "outbox.jsonl";
+  // A key recorded by an earlier run, a line cut short by a crash, a line without a key.
+  std::ofstream(path) << R"({"idempotency_key": "k-old", "n": 1})" << '\n'
+                      << R"({"idempotency_key": "k-cut)" << '\n'
+                      << R"({"no key": true})" << '\n';
+  auto registry = file_registry();
+  auto instance = registry.create("file", json{{"path", path.string()}}.dump(), nullptr);
+  CHECK(json::parse(instance->send(R"({"idempotency_key": "k-old", "n": 2})"))["status"] == "delivered");
+  CHECK(json::parse(instance->send(R"({"idempotency_key": "k-new"})"))["status"] == "delivered");
+  CHECK(json::parse(instance->send(R"({"idempotency_key": "k-new"})"))["status"] == "delivered");
+  CHECK(json::parse(instance->send(R"({"idempotency_key": "k-cut"})"))["status"] == "delivered");
+  const auto lines = read_lines(path);
+  REQUIRE(lines.size() == 5);
+  CHECK(json::parse(lines[0])["n"] == 1);  // the earlier record stands
+  CHECK(json::parse(lines[3])["idempotency_key"] == "k-new");
+  CHECK(json::parse(lines[4])["idempotency_key"] == "k-cut");  // its cut line was not a record
+}
+
 TEST_CASE("The file plugin writes whole lines when sends come from several threads") {
   TempDir dir;
   const auto path = dir.path() / "outbox.jsonl";

@@ -1,9 +1,9 @@
-#include "cli/loaded_config.hpp"
+#include "host/loaded_config.hpp"
 
 #include "journey/journey_loader.hpp"
 #include "plugin/host_services.hpp"
 
-namespace parcours::cli {
+namespace parcours::host {
 
 namespace {
 
@@ -44,4 +44,4 @@ LoadedConfig load_config(const std::filesystem::path& directory, config::Diagnos
   return loaded;
 }
 
-}  // namespace parcours::cli
+}  // namespace parcours::host

@@ -15,7 +15,7 @@
 #include "journey/journey.hpp"
 #include "plugin/registry.hpp"
 
-namespace parcours::cli {
+namespace parcours::host {
 
 struct LoadedConfig {
   config::HostConfig host;
@@ -29,4 +29,4 @@ struct LoadedConfig {
 // instance is created once and destroyed, so plugins can refuse their settings.
 LoadedConfig load_config(const std::filesystem::path& directory, config::Diagnostics& diagnostics);
 
-}  // namespace parcours::cli
+}  // namespace parcours::host

@@ -1,0 +1,40 @@
+#include "host/work_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parcours::host {
+
+WorkRunner::WorkRunner(engine::Engine& engine, engine::Dispatcher& dispatcher, store::Store& store,
+                       const schedule::Clock& clock)
+    : engine_(engine), dispatcher_(dispatcher), store_(store), clock_(clock) {}
+
+Recovery WorkRunner::recover() {
+  Recovery recovery;
+  store_.transact([&](store::Transaction& tx) { recovery.requeued_messages = tx.requeue_sent_messages(clock_.now()); });
+  while (const std::size_t applied = engine_.process_pending_events()) recovery.pending_events += applied;
+  if (recovery.requeued_messages > 0)
+    spdlog::warn(
+        "{} message(s) were handed to their channel when the host stopped, without an answer: sending "
+        "them again with the same idempotency key",
+        recovery.requeued_messages);
+  if (recovery.pending_events > 0) spdlog::info("applied {} stored event(s) left unprocessed", recovery.pending_events);
+  return recovery;
+}
+
+std::size_t WorkRunner::run_due() {
+  std::size_t total = 0;
+  while (true) {
+    const std::size_t handled = engine_.run_due_timers() + dispatcher_.dispatch_due();
+    if (handled == 0) return total;
+    total += handled;
+  }
+}
+
+std::optional<schedule::TimeMs> WorkRunner::next_due() {
+  auto next = engine_.next_timer_due();
+  const auto message = dispatcher_.next_message_due();
+  if (message && (!next || *message < *next)) next = message;
+  return next;
+}
+
+}  // namespace parcours::host

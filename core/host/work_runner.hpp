@@ -1,0 +1,43 @@
+// Runs the work that is due — timers through the engine, messages through the
+// dispatcher — the one way every host process does it: `run`, `simulate`, and the
+// crash test's worker. All state is in the store, so a process that starts again
+// after any crash calls recover() and then carries on where the store says.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "engine/dispatcher.hpp"
+#include "engine/engine.hpp"
+#include "schedule/clock.hpp"
+#include "store/store.hpp"
+
+namespace parcours::host {
+
+struct Recovery {
+  std::size_t requeued_messages = 0;  // left `sent` by the crash: sent again, same key
+  std::size_t pending_events = 0;     // stored but not applied
+};
+
+class WorkRunner {
+ public:
+  WorkRunner(engine::Engine& engine, engine::Dispatcher& dispatcher, store::Store& store, const schedule::Clock& clock);
+
+  // At start-up, before anything else runs.
+  Recovery recover();
+
+  // Runs timers and messages due at the clock's now until none is left; returns how
+  // many were handled.
+  std::size_t run_due();
+
+  // When the next timer or message is due, if any.
+  std::optional<schedule::TimeMs> next_due();
+
+ private:
+  engine::Engine& engine_;
+  engine::Dispatcher& dispatcher_;
+  store::Store& store_;
+  const schedule::Clock& clock_;
+};
+
+}  // namespace parcours::host
