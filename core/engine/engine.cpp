@@ -1,5 +1,9 @@
 #include "engine/engine.hpp"
 
+#include <atomic>
+#include <cstdio>
+#include <random>
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -414,6 +418,18 @@ const ClientJourneys* Engine::client(std::string_view id) const {
   return it == clients_.end() ? nullptr : &it->second;
 }
 
+// An id for an event sent without one: never repeated (time, a per-process nonce and a
+// counter), and time-ordered, since the event log's unique index on (client, id) is
+// ten times faster to append to than to insert into at random places.
+static std::string generated_event_id(TimeMs now) {
+  static const std::uint32_t nonce = std::random_device{}();
+  static std::atomic<std::uint32_t> counter{0};
+  char id[48];
+  std::snprintf(id, sizeof id, "gen-%011llx-%08x-%08x", static_cast<unsigned long long>(now), nonce,
+                counter.fetch_add(1));
+  return id;
+}
+
 IngestResult Engine::ingest(std::string_view client_id, const std::vector<IncomingEvent>& events) {
   const ClientJourneys* client = this->client(client_id);
   if (client == nullptr) throw EventError("unknown client '" + std::string(client_id) + "'");
@@ -426,7 +442,7 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
     for (const auto& incoming : events) {
       EventRecord event;
       event.client = client->client->id;
-      event.id = incoming.id;
+      event.id = incoming.id.empty() ? generated_event_id(now) : incoming.id;
       event.type = incoming.type;
       event.contact = incoming.contact;
       event.time = incoming.time.value_or(now);
