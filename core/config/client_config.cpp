@@ -113,7 +113,8 @@ void read_pressure(TableReader& top, ClientConfig& client) {
   reader.finish();
 }
 
-// [channels.X] / [triggers.X] / [sources.X]: `plugin` plus the plugin's own settings.
+// [channels.X] / [triggers.X] / [sources.X]: `plugin` plus the plugin's own settings
+// (and, for channels, the host's `rate` and `concurrency`).
 void read_instances(TableReader& top, std::string_view section, PluginKind kind, const PluginCatalog& plugins,
                     std::vector<PluginInstanceConfig>& out) {
   const toml::table* table = top.table(section);
@@ -127,7 +128,7 @@ void read_instances(TableReader& top, std::string_view section, PluginKind kind,
       continue;
     }
     TableReader reader(*instance_table, top.file(), context, diagnostics);
-    PluginInstanceConfig instance{std::string(name.str()), {}, kind, {}, reader.where()};
+    PluginInstanceConfig instance{std::string(name.str()), {}, kind, {}, reader.where(), {}};
     auto plugin_id = reader.string("plugin", true);
     if (!plugin_id) continue;
     instance.plugin = *plugin_id;
@@ -143,6 +144,21 @@ void read_instances(TableReader& top, std::string_view section, PluginKind kind,
                         "plugin '" + *plugin_id + "' is a " + std::string(to_string(declaration->kind)) + ", not a " +
                             std::string(to_string(kind)) + ": it cannot be used in [" + std::string(section) + "]");
       continue;
+    }
+    if (kind == PluginKind::channel) {
+      // Host keys: how fast the host sends to this channel. They shadow a plugin
+      // setting of the same name, which is why no plugin should declare one.
+      if (auto rate = reader.string("rate")) {
+        instance.limits.per_second = parse_rate(*rate);
+        instance.limits.rate_text = *rate;
+        if (!instance.limits.per_second)
+          diagnostics.error(reader.where("rate"),
+                            "'rate' must be a number of messages per second, minute or hour, "
+                            "e.g. \"50/s\", \"600/m\" or \"1000/h\", not '" +
+                                *rate + "'");
+      }
+      if (auto concurrency = reader.integer("concurrency", 1, 256))
+        instance.limits.concurrency = static_cast<int>(*concurrency);
     }
     auto settings = read_plugin_settings(reader, declaration->settings);
     reader.finish();
@@ -222,6 +238,24 @@ ClientConfig load_client(const std::filesystem::path& directory, const std::stri
 }
 
 }  // namespace
+
+std::optional<double> parse_rate(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 2 != text.size()) return std::nullopt;
+  double count = 0;
+  for (const char c : text.substr(0, slash)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    count = count * 10 + (c - '0');
+    if (count > 1e9) return std::nullopt;
+  }
+  if (count <= 0) return std::nullopt;
+  switch (text[slash + 1]) {
+    case 's': return count;
+    case 'm': return count / 60;
+    case 'h': return count / 3600;
+    default: return std::nullopt;
+  }
+}
 
 const PluginInstanceConfig* ClientConfig::channel(std::string_view name) const {
   for (const auto& instance : channels)

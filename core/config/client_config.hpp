@@ -18,13 +18,28 @@
 namespace parcours::config {
 
 // A [channels.X], [triggers.X] or [sources.X] table.
+// How fast the host hands messages to one channel instance: host keys of a
+// [channels.X] table, never passed to the plugin.
+struct SendLimits {
+  // `rate = "50/s"` (or "/m", "/h"): messages per second; none: as fast as they come.
+  std::optional<double> per_second;
+  std::string rate_text;  // as written, for messages
+  // `concurrency = 4`: how many sends may be in flight at once.
+  int concurrency = 4;
+};
+
 struct PluginInstanceConfig {
   std::string name;    // X: how journeys refer to it (send = "X")
   std::string plugin;  // the plugin id
   PluginKind kind = PluginKind::channel;
   std::string settings_json;  // every declared setting, defaults applied, as a JSON object
   SourceLocation where;
+  SendLimits limits;  // channels only
 };
+
+// "50/s", "600/m", "1000/h" as messages per second; nothing when the text is not
+// such a rate (a positive whole count, '/', and s, m or h).
+std::optional<double> parse_rate(std::string_view text);
 
 struct PressureLimits {
   std::optional<int> max_per_day;   // messages per contact per rolling 24 h

@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -91,6 +95,60 @@ TimeMs Dispatcher::backoff(const std::string& key, int attempts, TimeMs hint) co
   return std::max(delay, hint);
 }
 
+std::optional<TimeMs> Dispatcher::take_token(const std::string& client, const config::PluginInstanceConfig& channel,
+                                             TimeMs now, std::size_t& queued) {
+  const double rate = *channel.limits.per_second;  // per second
+  const double capacity = std::max(1.0, std::floor(rate));
+  Bucket& bucket = buckets_[{client, channel.name}];
+  if (!bucket.started) bucket = {capacity, now, true};
+  if (now > bucket.updated) {
+    bucket.tokens = std::min(capacity, bucket.tokens + rate * static_cast<double>(now - bucket.updated) / 1000.0);
+    bucket.updated = now;
+  }
+  if (queued == 0 && bucket.tokens >= 1.0) {
+    bucket.tokens -= 1.0;
+    return std::nullopt;
+  }
+  // The time the next token comes, then one interval more for each message already
+  // put off this round: a backlog is spread over time, not re-examined all at once.
+  const double wait_ms =
+      (1.0 - std::min(bucket.tokens, 1.0)) / rate * 1000.0 + static_cast<double>(queued) / rate * 1000.0;
+  ++queued;
+  return now + std::max<TimeMs>(1, static_cast<TimeMs>(std::ceil(wait_ms)));
+}
+
+std::vector<SendOutcome> Dispatcher::send_all(
+    const std::vector<std::pair<const config::ClientConfig*, const config::PluginInstanceConfig*>>& targets,
+    const std::vector<std::string>& wires) {
+  std::vector<SendOutcome> outcomes(targets.size());
+  if (!sender_.concurrent() || targets.size() <= 1) {
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      outcomes[i] = sender_.send(*targets[i].first, *targets[i].second, wires[i]);
+    return outcomes;
+  }
+  // One queue per channel, each drained by up to `concurrency` threads; every channel
+  // at once, so a slow one does not hold the others back within the round.
+  std::map<const config::PluginInstanceConfig*, std::vector<std::size_t>> by_channel;
+  for (std::size_t i = 0; i < targets.size(); ++i) by_channel[targets[i].second].push_back(i);
+  std::vector<std::unique_ptr<std::atomic<std::size_t>>> cursors;
+  std::vector<std::thread> threads;
+  for (const auto& [channel, indices] : by_channel) {
+    cursors.push_back(std::make_unique<std::atomic<std::size_t>>(0));
+    std::atomic<std::size_t>* cursor = cursors.back().get();
+    const std::vector<std::size_t>* queue = &indices;
+    const auto workers = std::min<std::size_t>(static_cast<std::size_t>(channel->limits.concurrency), indices.size());
+    for (std::size_t w = 0; w < workers; ++w)
+      threads.emplace_back([&, cursor, queue] {
+        for (std::size_t next; (next = cursor->fetch_add(1)) < queue->size();) {
+          const std::size_t i = (*queue)[next];
+          outcomes[i] = sender_.send(*targets[i].first, *targets[i].second, wires[i]);
+        }
+      });
+  }
+  for (auto& thread : threads) thread.join();
+  return outcomes;
+}
+
 std::optional<TimeMs> Dispatcher::next_message_due() {
   std::optional<TimeMs> due;
   store_.transact([&](store::Transaction& tx) { due = tx.next_message_due(); });
@@ -105,10 +163,13 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
   std::vector<std::pair<std::size_t, Action>> actions;
   std::size_t decided = 0;
 
+  std::map<std::pair<std::string, std::string>, std::size_t> put_off;  // by rate, per channel, this round
+
   // 1. Decide every due message, and mark those to send as `sent`, in one transaction.
   store_.transact([&](store::Transaction& tx) {
     to_send.clear();
     actions.clear();
+    put_off.clear();
     decided = 0;
     for (auto& message : tx.due_messages(now, limit)) {
       ++decided;
@@ -177,6 +238,14 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
         suppress("pressure");
         continue;
       }
+      if (channel->limits.per_second) {
+        std::size_t& queued = put_off[{message.client, message.channel}];
+        if (const auto later = take_token(message.client, *channel, now, queued)) {
+          message.due = *later;  // paced by the channel's rate: not a decision, no action
+          tx.update_message(message);
+          continue;
+        }
+      }
       message.status = MessageStatus::sent;
       message.attempts += 1;
       message.updated_at = now;
@@ -187,9 +256,13 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
   });
 
   // 2. Hand each message to its channel, outside any transaction.
-  std::vector<SendOutcome> outcomes;
-  outcomes.reserve(to_send.size());
-  for (const auto& pending : to_send) outcomes.push_back(sender_.send(*pending.client, *pending.channel, pending.wire));
+  std::vector<std::pair<const config::ClientConfig*, const config::PluginInstanceConfig*>> targets;
+  std::vector<std::string> wires;
+  for (const auto& pending : to_send) {
+    targets.emplace_back(pending.client, pending.channel);
+    wires.push_back(pending.wire);
+  }
+  const std::vector<SendOutcome> outcomes = send_all(targets, wires);
 
   // 3. Record the answers.
   if (!to_send.empty()) {

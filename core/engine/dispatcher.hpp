@@ -10,8 +10,11 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/client_config.hpp"
 #include "engine/engine.hpp"
@@ -36,6 +39,9 @@ class ChannelSender {
   // `message_json` is the ABI's message (parcours/plugin.h, send()). Must not throw.
   virtual SendOutcome send(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
                            const std::string& message_json) = 0;
+  // Whether send() may be called from several threads at once (plugins must allow it:
+  // plugin.h). When it may, each channel gets up to its `concurrency` sends in flight.
+  virtual bool concurrent() const { return false; }
 };
 
 struct RetryPolicy {
@@ -67,6 +73,26 @@ class Dispatcher {
   ChannelSender& sender_;
   Observer* observer_;
   RetryPolicy retry_;
+
+  // `rate` on a channel: a token bucket per (client, channel), refilled at the rate,
+  // holding at most one second's worth (at least one). In memory: each host paces its
+  // own sends.
+  struct Bucket {
+    double tokens = 0;
+    schedule::TimeMs updated = 0;
+    bool started = false;
+  };
+  std::map<std::pair<std::string, std::string>, Bucket> buckets_;
+  // Takes a token for a message to `channel` at `now`; when there is none, returns
+  // the time the message should wait until instead. `queued` counts the messages
+  // this round already put off, so that they are spread one interval apart.
+  std::optional<schedule::TimeMs> take_token(const std::string& client, const config::PluginInstanceConfig& channel,
+                                             schedule::TimeMs now, std::size_t& queued);
+  // Hands each message to its channel: in order, or per channel in parallel up to its
+  // concurrency when the sender allows it.
+  std::vector<SendOutcome> send_all(
+      const std::vector<std::pair<const config::ClientConfig*, const config::PluginInstanceConfig*>>& targets,
+      const std::vector<std::string>& wires);
 };
 
 }  // namespace parcours::engine

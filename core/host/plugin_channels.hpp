@@ -26,6 +26,7 @@ class PluginChannels final : public engine::ChannelSender {
 
   engine::SendOutcome send(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
                            const std::string& message_json) override;
+  bool concurrent() const override { return true; }  // plugin.h: send() is thread-safe
 
  private:
   struct Channel {

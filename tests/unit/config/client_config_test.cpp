@@ -80,6 +80,56 @@ tags = ["a", "b"]
   CHECK(settings["tags"] == nlohmann::json::array({"a", "b"}));
 }
 
+TEST_CASE("a channel's rate and concurrency are the host's, not passed to the plugin") {
+  TemporaryConfig dir;
+  dir.write("clients/acme/client.toml", R"([channels.fast]
+plugin = "file"
+path = "x"
+rate = "600/m"
+concurrency = 8
+[channels.plain]
+plugin = "file"
+path = "y"
+)");
+  auto loaded = load(dir);
+  CHECK(texts(loaded.diagnostics).empty());
+  const auto* fast = loaded.clients.at(0).channel("fast");
+  REQUIRE(fast != nullptr);
+  CHECK(fast->limits.per_second == Approx(10.0));
+  CHECK(fast->limits.concurrency == 8);
+  CHECK(nlohmann::json::parse(fast->settings_json) == nlohmann::json{{"path", "x"}});
+  const auto* plain = loaded.clients.at(0).channel("plain");
+  CHECK_FALSE(plain->limits.per_second);
+  CHECK(plain->limits.concurrency == 4);
+}
+
+TEST_CASE("a rate is a whole count per second, minute or hour") {
+  CHECK(parse_rate("50/s") == 50.0);
+  CHECK(parse_rate("3600/h") == 1.0);
+  for (const char* bad : {"", "50", "/s", "0/s", "-1/s", "1.5/s", "50/d", "50/sec", "50 /s", "x/s"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_rate(bad));
+  }
+}
+
+TEST_CASE("a bad rate or concurrency names the key and shows the form") {
+  TemporaryConfig dir;
+  dir.write("clients/acme/client.toml", R"([channels.email]
+plugin = "file"
+path = "x"
+rate = "50 per second"
+concurrency = 0
+)");
+  auto loaded = load(dir);
+  const std::string file = dir.display("clients/acme/client.toml");
+  const auto messages = texts(loaded.diagnostics);
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0] == file +
+                           ":4:8: 'rate' must be a number of messages per second, minute or hour, e.g. \"50/s\", "
+                           "\"600/m\" or \"1000/h\", not '50 per second'");
+  CHECK_THAT(messages[1], Catch::Contains(":5:15:") && Catch::Contains("concurrency"));
+}
+
 TEST_CASE("plugin settings of the wrong type, missing or unknown are each reported") {
   TemporaryConfig dir;
   dir.write("clients/acme/client.toml", R"([channels.sms]
