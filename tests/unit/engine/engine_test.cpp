@@ -320,3 +320,110 @@ TEST_CASE("an unknown client is refused before anything is stored") {
   auto event = parcours::engine::parse_event(nlohmann::json::parse(cart_event("e1", "ann", 5)), "event 1");
   CHECK_THROWS_WITH(f.engine->ingest("nobody", {event}), Contains("unknown client 'nobody'"));
 }
+
+TEST_CASE("a loop whose waits are all in the past is stopped after a bound and the enrollment exits") {
+  // Valid config (the loop has a wait), but the wait's time is always past.
+  EngineFixture f(Journeys{{"spin", R"toml([entry]
+on = "go"
+[[steps]]
+id = "again"
+wait_until = "journey.entered_at"
+[[steps]]
+set = { spins = 1 }
+goto = "again"
+)toml"}});
+  f.event(R"({"id":"1","type":"go","contact":"ann"})");
+  REQUIRE_FALSE(f.timeline.actions.empty());
+  const auto& last = f.timeline.actions.back();
+  CHECK(last.action == "exit");
+  CHECK(nlohmann::json::parse(last.detail_json)["reason"] == "runaway");
+  CHECK(f.enrollments("ann").at(0).status == EnrollmentStatus::exited);
+  CHECK_FALSE(f.engine->next_timer_due());
+}
+
+TEST_CASE("exit leaves at once; wait_for's when ignores events that do not match") {
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "signup"
+[[steps]]
+id = "big-order"
+wait_for = "order"
+when = "event.total >= 100"
+timeout = "2d"
+on_timeout = "leave"
+[[steps]]
+id = "vip"
+set = { vip = true }
+goto = "end"
+[[steps]]
+id = "leave"
+exit = true
+)toml"}});
+  f.event(R"({"id":"s1","type":"signup","contact":"ann"})");
+  f.event(R"({"id":"s2","type":"signup","contact":"bob"})");
+  f.event(R"({"id":"o1","type":"order","contact":"ann","properties":{"total":20}})", kStart + kHour);
+  f.event(R"({"id":"o2","type":"order","contact":"ann","properties":{"total":150}})", kStart + 2 * kHour);
+  f.advance_to(kStart + 3 * kDay);
+  CHECK(f.contact("ann")["vip"] == true);
+  CHECK(f.enrollments("ann").at(0).status == EnrollmentStatus::completed);
+  CHECK_FALSE(f.contact("bob").contains("vip"));
+  CHECK(f.enrollments("bob").at(0).status == EnrollmentStatus::exited);
+  CHECK(f.timeline.lines().back() == "2880m bob j leave exit");
+}
+
+TEST_CASE("a split arm to the end is a holdout group: those contacts get nothing") {
+  EngineFixture f(Journeys{{"ab", R"toml([entry]
+on = "go"
+[[steps]]
+split = [{ weight = 50, goto = "mail" }, { weight = 50, goto = "end" }]
+[[steps]]
+id = "mail"
+send = "email"
+text = "offer"
+)toml"}});
+  int held_out = 0, mailed = 0;
+  for (int i = 0; i < 200; ++i) f.event(R"({"type":"go","contact":"c)" + std::to_string(i) + "\"}");
+  for (const auto& action : f.timeline.actions) {
+    if (action.action == "split") (nlohmann::json::parse(action.detail_json)["goto"] == "end" ? held_out : mailed)++;
+  }
+  CHECK(held_out + mailed == 200);
+  CHECK(held_out > 60);  // 50% ± a wide margin: the hash spreads contacts
+  CHECK(mailed > 60);
+  CHECK(f.sender.received.size() == static_cast<std::size_t>(mailed));
+}
+
+TEST_CASE("a per-channel limit suppresses on that channel only") {
+  const std::string client = R"toml(require_consent = false
+[pressure.channels.sms]
+max_per_week = 1
+[channels.email]
+plugin = "file"
+path = "x"
+[channels.sms]
+plugin = "file"
+path = "y"
+)toml";
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "go"
+[[steps]]
+send = "sms"
+text = "1"
+[[steps]]
+send = "email"
+text = "2"
+[[steps]]
+wait = "1d"
+[[steps]]
+send = "sms"
+text = "3"
+[[steps]]
+send = "email"
+text = "4"
+)toml"}},
+                  client);
+  f.event(R"({"id":"1","type":"go","contact":"ann"})");
+  f.advance_to(kStart + 2 * kDay);
+  std::vector<std::string> outcomes;
+  for (const auto& a : f.timeline.actions)
+    if (a.action == "send" || a.action == "suppressed") outcomes.push_back(a.channel + " " + a.action);
+  CHECK(outcomes == std::vector<std::string>{"sms send", "email send", "sms suppressed", "email send"});
+}
