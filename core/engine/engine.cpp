@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <random>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -45,9 +48,12 @@ bool finished(EnrollmentStatus status) {
 }
 
 // The event as `event.*` sees it: its properties, plus what identifies it.
-json event_scope(const EventRecord& event) {
-  return json{
-      {"id", event.id}, {"type", event.type}, {"time", event.time}, {"properties", json::parse(event.properties_json)}};
+// `properties` is event.properties_json already parsed, when the caller has it.
+json event_scope(const EventRecord& event, const json* properties) {
+  return json{{"id", event.id},
+              {"type", event.type},
+              {"time", event.time},
+              {"properties", properties != nullptr ? *properties : json::parse(event.properties_json)}};
 }
 
 // Emitted events get ids derived from what emitted them, so that processing the same
@@ -59,28 +65,39 @@ std::string emitted_event_id(std::int64_t enrollment, std::size_t step, TimeMs n
 }  // namespace
 
 // Everything one transaction does: processing events and timers of contacts, with the
-// contact's attributes loaded once and written back once per contact.
+// contact's attributes loaded once and written back once per contact, and the per-step
+// counters added up in memory and written once per transaction (finish_work()).
 class Engine::Activation {
  public:
   Activation(Engine& engine, store::Transaction& tx, TimeMs now) : engine_(engine), tx_(tx), now_(now) {}
 
   std::vector<Action>& actions() { return actions_; }
 
-  // Stores the event and applies it; false when its id was seen before.
-  bool ingest(const ClientJourneys& client, EventRecord event, const json& attributes, int depth = 0) {
+  // Stores the event and applies it; false when its id was seen before. The event is
+  // stored as processed: it is applied in this same transaction, so nobody can see it
+  // stored and not applied (one statement less than marking it afterwards).
+  // `properties` is event.properties_json already parsed, when the caller has it.
+  bool ingest(const ClientJourneys& client, EventRecord& event, const json& attributes, int depth = 0,
+              const json* properties = nullptr) {
+    event.processed = true;
     if (!tx_.insert_event(event)) return false;
-    apply(client, event, attributes, depth);
-    tx_.mark_event_processed(event.seq);
+    apply(client, event, attributes, depth, properties);
     return true;
   }
 
-  void apply(const ClientJourneys& client, const EventRecord& event, const json& attributes, int depth) {
+  void apply(const ClientJourneys& client, const EventRecord& event, const json& attributes, int depth,
+             const json* properties = nullptr) {
     json& contact = load_contact(client, event.contact);
     if (attributes.is_object() && !attributes.empty()) {
       contact.merge_patch(attributes);
       dirty_ = true;
     }
-    const json scope = event_scope(event);
+    const json scope = event_scope(event, properties);
+    std::string scope_text;  // scope.dump(), made once, when an enrollment first needs it
+    const auto scope_json = [&]() -> const std::string& {
+      if (scope_text.empty()) scope_text = scope.dump();
+      return scope_text;
+    };
     auto enrollments = tx_.contact_enrollments(client.client->id, event.contact);
 
     // Goals first: a conversion ends the enrollment before anything else sees the event.
@@ -95,8 +112,8 @@ class Engine::Activation {
       enrollment.waiting_for.clear();
       enrollment.updated_at = now_;
       tx_.update_enrollment(enrollment);
-      tx_.add_to_counter(client.client->id, journey->id, "", "converted", 1);
-      report(client, enrollment, "", "goal", "", json{{"event", event.type}});
+      count(client.client->id, journey->id, "", "converted");
+      report(client, enrollment, "", "goal", "", [&] { return json{{"event", event.type}}; });
     }
 
     // Wake-ups: enrollments waiting for this event type.
@@ -109,7 +126,7 @@ class Engine::Activation {
       if (wait.when && !holds(*wait.when, contact, &scope, *journey, enrollment.entered_at)) continue;
       tx_.delete_enrollment_timers(enrollment.id);
       enrollment.waiting_for.clear();
-      enrollment.event_json = scope.dump();
+      enrollment.event_json = scope_json();
       run(client, *journey, enrollment, wait.on_event.index, depth);
     }
 
@@ -133,12 +150,12 @@ class Engine::Activation {
       enrollment.run = runs + 1;
       enrollment.step = 0;
       enrollment.status = EnrollmentStatus::active;
-      enrollment.event_json = scope.dump();
+      enrollment.event_json = scope_json();
       enrollment.entered_at = now_;
       enrollment.updated_at = now_;
       tx_.insert_enrollment(enrollment);
-      tx_.add_to_counter(client.client->id, journey->id, "", "enrolled", 1);
-      report(client, enrollment, "", "enter", "", json{{"event", event.type}, {"run", enrollment.run}});
+      count(client.client->id, journey->id, "", "enrolled");
+      report(client, enrollment, "", "enter", "", [&] { return json{{"event", event.type}, {"run", enrollment.run}}; });
       run(client, *journey, enrollment, 0, depth);
     }
     save_contact(client);
@@ -162,7 +179,43 @@ class Engine::Activation {
     save_contact(client);
   }
 
+  // The end of the transaction's work: writes the counters added up so far.
+  void finish_work() {
+    for (const auto& [key, counter] : counters_)
+      tx_.add_to_counter(counter.client, counter.journey, counter.step, counter.counter, counter.delta);
+    counters_.clear();
+  }
+
  private:
+  struct Counter {
+    std::string client, journey, step, counter;
+    std::int64_t delta = 0;
+  };
+
+  // Adds 1 to a per-step counter (written by finish_work()).
+  void count(std::string_view client, std::string_view journey, std::string_view step, std::string_view counter) {
+    counter_key_.clear();
+    for (const std::string_view part : {client, journey, step, counter}) {
+      counter_key_ += std::to_string(part.size());
+      counter_key_ += ':';
+      counter_key_ += part;
+    }
+    auto it = counters_.find(counter_key_);
+    if (it == counters_.end())
+      it = counters_
+               .emplace(counter_key_,
+                        Counter{std::string(client), std::string(journey), std::string(step), std::string(counter), 0})
+               .first;
+    ++it->second.delta;
+  }
+
+  // A `set` step's attributes, parsed once per transaction.
+  const json& set_changes(const journey::Step& step) {
+    auto it = set_changes_.find(&step);
+    if (it == set_changes_.end())
+      it = set_changes_.emplace(&step, json::parse(std::get<journey::SetStep>(step.detail).attributes_json)).first;
+    return it->second;
+  }
   json& load_contact(const ClientJourneys& client, const std::string& id) {
     if (contact_id_ == id && contact_client_ == client.client->id) return contact_;
     save_contact(client);
@@ -197,19 +250,24 @@ class Engine::Activation {
     return journey::JsonContext(scope);
   }
 
-  void report(const ClientJourneys& client, const EnrollmentRecord& enrollment, std::string step, std::string action,
-              std::string channel, const json& detail, std::string message_key = {}) {
+  // Records an action for the observer. `detail` makes the action's detail object: it
+  // is called only when there is an observer (nobody pays for a timeline not shown).
+  template <typename MakeDetail>
+  void report(const ClientJourneys& client, const EnrollmentRecord& enrollment, std::string_view step,
+              std::string_view action, std::string_view channel, const MakeDetail& detail,
+              std::string_view message_key = {}) {
     if (engine_.observer_ == nullptr) return;
-    actions_.push_back({now_, client.client->id, enrollment.contact, enrollment.journey, std::move(step),
-                        std::move(action), std::move(channel), detail.dump(), std::move(message_key)});
+    actions_.push_back({now_, client.client->id, enrollment.contact, enrollment.journey, std::string(step),
+                        std::string(action), std::string(channel), detail().dump(), std::string(message_key)});
   }
 
+  template <typename MakeDetail>
   void finish(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
-              EnrollmentStatus status, const std::string& step, const std::string& action, const json& detail) {
+              EnrollmentStatus status, std::string_view step, std::string_view action, const MakeDetail& detail) {
     enrollment.status = status;
     enrollment.updated_at = now_;
     tx_.update_enrollment(enrollment);
-    tx_.add_to_counter(client.client->id, journey.id, "", std::string(store::to_string(status)), 1);
+    count(client.client->id, journey.id, "", store::to_string(status));
     report(client, enrollment, step, action, "", detail);
   }
 
@@ -217,24 +275,33 @@ class Engine::Activation {
   void run(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
            std::size_t index, int depth) {
     const std::string& client_id = client.client->id;
-    json event = json::parse(enrollment.event_json);
+    // `event.*` for branches and wait_until, parsed when one first needs it.
+    std::optional<json> parsed_event;
+    const auto event = [&]() -> const json* {
+      if (!parsed_event) parsed_event = json::parse(enrollment.event_json);
+      return &*parsed_event;
+    };
+    const auto no_detail = [] { return json::object(); };
+    std::string numbered;  // the label of a step without an id
     for (int executed = 0;; ++executed) {
       if (index == journey::kEnd || index >= journey.steps.size()) {
-        finish(client, journey, enrollment, EnrollmentStatus::completed, "", "end", json::object());
+        finish(client, journey, enrollment, EnrollmentStatus::completed, "", "end", no_detail);
         return;
       }
       const journey::Step& step = journey.steps[index];
-      const std::string label = step.id.empty() ? "step " + std::to_string(index + 1) : step.id;
+      const std::string& label = step.id.empty() ? (numbered = "step " + std::to_string(index + 1)) : step.id;
       if (executed >= kMaxStepsPerActivation) {
         spdlog::error(
             "client {} journey {} contact {}: {} steps in one go without waiting, stopped at {}: exiting "
             "the enrollment (a loop whose waits are all in the past?)",
             client_id, journey.id, enrollment.contact, executed, label);
-        finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", json{{"reason", "runaway"}});
+        finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", [] {
+          return json{{"reason", "runaway"}};
+        });
         return;
       }
       enrollment.step = static_cast<std::int64_t>(index);
-      tx_.add_to_counter(client_id, journey.id, label, "entered", 1);
+      count(client_id, journey.id, label, "entered");
       json& contact = contact_;
       switch (step.kind) {
         case journey::StepKind::send: {
@@ -255,22 +322,23 @@ class Engine::Activation {
           message.due = now_;
           message.updated_at = now_;
           tx_.insert_message(message);
-          tx_.add_to_counter(client_id, journey.id, label, "queued", 1);
-          report(client, enrollment, label, "queued", send.channel, json::object(), message.idempotency_key);
+          count(client_id, journey.id, label, "queued");
+          report(client, enrollment, label, "queued", send.channel, no_detail, message.idempotency_key);
           index = step.next.index;
           break;
         }
         case journey::StepKind::wait: {
           const auto& wait = std::get<journey::WaitStep>(step.detail);
           const TimeMs due = now_ + std::chrono::duration_cast<std::chrono::milliseconds>(wait.duration).count();
-          pause(client, journey, enrollment, label, due, store::TimerKind::resume,
-                json{{"until", schedule::format_time(due)}});
+          pause(client, journey, enrollment, label, due, store::TimerKind::resume, [&] {
+            return json{{"until", schedule::format_time(due)}};
+          });
           return;
         }
         case journey::StepKind::wait_until: {
           const auto& wait = std::get<journey::WaitUntilStep>(step.detail);
           const auto value =
-              journey::evaluate(*wait.until.compiled, context(contact, &event, journey, enrollment.entered_at));
+              journey::evaluate(*wait.until.compiled, context(contact, event(), journey, enrollment.entered_at));
           std::optional<TimeMs> due;
           if (auto time = value.to_time()) due = time->time_since_epoch().count();
           if (due && wait.at_minute)
@@ -280,21 +348,21 @@ class Engine::Activation {
             index = wait.skip_to ? wait.skip_to->index : step.next.index;
             break;
           }
-          pause(client, journey, enrollment, label, *due, store::TimerKind::resume,
-                json{{"until", schedule::format_time(*due)}});
+          pause(client, journey, enrollment, label, *due, store::TimerKind::resume, [&] {
+            return json{{"until", schedule::format_time(*due)}};
+          });
           return;
         }
         case journey::StepKind::wait_for: {
           const auto& wait = std::get<journey::WaitForStep>(step.detail);
           enrollment.waiting_for = wait.event_type;
-          json detail{{"for", wait.event_type}};
-          if (wait.timeout) {
-            const TimeMs due = now_ + std::chrono::duration_cast<std::chrono::milliseconds>(*wait.timeout).count();
-            detail["until"] = schedule::format_time(due);
-            pause(client, journey, enrollment, label, due, store::TimerKind::timeout, detail);
-          } else {
-            pause(client, journey, enrollment, label, std::nullopt, store::TimerKind::timeout, detail);
-          }
+          std::optional<TimeMs> due;
+          if (wait.timeout) due = now_ + std::chrono::duration_cast<std::chrono::milliseconds>(*wait.timeout).count();
+          pause(client, journey, enrollment, label, due, store::TimerKind::timeout, [&] {
+            json detail{{"for", wait.event_type}};
+            if (due) detail["until"] = schedule::format_time(*due);
+            return detail;
+          });
           return;
         }
         case journey::StepKind::branch: {
@@ -304,34 +372,36 @@ class Engine::Activation {
           for (std::size_t i = 0; i < branch.cases.size(); ++i) {
             const auto& branch_case = branch.cases[i];
             if (branch_case.when &&
-                !journey::holds(*branch_case.when->compiled, context(contact, &event, journey, enrollment.entered_at)))
+                !journey::holds(*branch_case.when->compiled, context(contact, event(), journey, enrollment.entered_at)))
               continue;
             next = branch_case.target.index;
             taken = branch_case.target.name;
             break;
           }
-          report(client, enrollment, label, "branch", "", json{{"goto", taken}});
+          report(client, enrollment, label, "branch", "", [&] { return json{{"goto", taken}}; });
           index = next;
           break;
         }
         case journey::StepKind::split: {
           const auto& split = std::get<journey::SplitStep>(step.detail);
           const std::size_t arm = split_arm(client_id, journey.id, enrollment.contact, split);
-          report(client, enrollment, label, "split", "", json{{"arm", arm + 1}, {"goto", split.arms[arm].target.name}});
+          report(client, enrollment, label, "split", "", [&] {
+            return json{{"arm", arm + 1}, {"goto", split.arms[arm].target.name}};
+          });
           index = split.arms[arm].target.index;
           break;
         }
         case journey::StepKind::set: {
-          const auto changes = json::parse(std::get<journey::SetStep>(step.detail).attributes_json);
+          const json& changes = set_changes(step);
           contact.merge_patch(changes);
           dirty_ = true;
-          report(client, enrollment, label, "set", "", changes);
+          report(client, enrollment, label, "set", "", [&] { return changes; });
           index = step.next.index;
           break;
         }
         case journey::StepKind::emit: {
           const auto& emit = std::get<journey::EmitStep>(step.detail);
-          report(client, enrollment, label, "emit", "", json{{"event", emit.event_type}});
+          report(client, enrollment, label, "emit", "", [&] { return json{{"event", emit.event_type}}; });
           if (depth < 8) {
             EventRecord emitted;
             emitted.client = client_id;
@@ -359,14 +429,15 @@ class Engine::Activation {
         }
         case journey::StepKind::jump: index = step.next.index; break;
         case journey::StepKind::exit:
-          finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", json::object());
+          finish(client, journey, enrollment, EnrollmentStatus::exited, label, "exit", no_detail);
           return;
       }
     }
   }
 
+  template <typename MakeDetail>
   void pause(const ClientJourneys& client, const journey::Journey& journey, EnrollmentRecord& enrollment,
-             const std::string& label, std::optional<TimeMs> due, store::TimerKind kind, const json& detail) {
+             const std::string& label, std::optional<TimeMs> due, store::TimerKind kind, const MakeDetail& detail) {
     enrollment.status = EnrollmentStatus::waiting;
     enrollment.updated_at = now_;
     tx_.update_enrollment(enrollment);
@@ -399,6 +470,9 @@ class Engine::Activation {
   json contact_ = json::object();
   bool dirty_ = false;
   int sends_ = 0;
+  std::map<std::string, Counter, std::less<>> counters_;  // by counter_key_
+  std::string counter_key_;
+  std::map<const journey::Step*, json> set_changes_;
 };
 
 Engine::Engine(const std::vector<config::ClientConfig>& clients,
@@ -436,23 +510,30 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
   IngestResult result;
   std::vector<Action> actions;
   const TimeMs now = clock_.now();
+  // The records are made before the transaction: callers on other threads meanwhile
+  // hold the store (group commit), and this work needs no state.
+  std::vector<EventRecord> records(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const IncomingEvent& incoming = events[i];
+    EventRecord& event = records[i];
+    event.client = client->client->id;
+    event.id = incoming.id.empty() ? generated_event_id(now) : incoming.id;
+    event.type = incoming.type;
+    event.contact = incoming.contact;
+    event.time = incoming.time.value_or(now);
+    event.properties_json = incoming.properties.dump();
+    event.attributes_json = incoming.attributes.dump();
+  }
   store_.transact([&](store::Transaction& tx) {
     result = {};
     Activation activation(*this, tx, now);
-    for (const auto& incoming : events) {
-      EventRecord event;
-      event.client = client->client->id;
-      event.id = incoming.id.empty() ? generated_event_id(now) : incoming.id;
-      event.type = incoming.type;
-      event.contact = incoming.contact;
-      event.time = incoming.time.value_or(now);
-      event.properties_json = incoming.properties.dump();
-      event.attributes_json = incoming.attributes.dump();
-      if (activation.ingest(*client, std::move(event), incoming.attributes))
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (activation.ingest(*client, records[i], events[i].attributes, 0, &events[i].properties))
         ++result.accepted;
       else
         ++result.duplicates;
     }
+    activation.finish_work();
     actions = std::move(activation.actions());
   });
   notify(observer_, actions);
@@ -475,6 +556,7 @@ std::size_t Engine::run_due_timers(std::size_t limit) {
       activation.fire(*client, timer);
       ++fired;
     }
+    activation.finish_work();
     actions = std::move(activation.actions());
   });
   notify(observer_, actions);
@@ -494,6 +576,7 @@ std::size_t Engine::process_pending_events(std::size_t limit) {
       tx.mark_event_processed(event.seq);
       ++processed;
     }
+    activation.finish_work();
     actions = std::move(activation.actions());
   });
   notify(observer_, actions);
