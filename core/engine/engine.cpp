@@ -56,6 +56,22 @@ json event_scope(const EventRecord& event, const json* properties) {
               {"properties", properties != nullptr ? *properties : json::parse(event.properties_json)}};
 }
 
+// event_scope(event, ...).dump(), written directly: for an event whose properties_json
+// is the dump() of its properties (so already in dump()'s form). Keys in dump()'s
+// (sorted) order.
+std::string event_scope_text(const EventRecord& event) {
+  std::string text = "{\"id\":";
+  text += json(event.id).dump();
+  text += ",\"properties\":";
+  text += event.properties_json;
+  text += ",\"time\":";
+  text += std::to_string(event.time);
+  text += ",\"type\":";
+  text += json(event.type).dump();
+  text += '}';
+  return text;
+}
+
 // Emitted events get ids derived from what emitted them, so that processing the same
 // emit twice (it cannot happen in one store, but a replayed stream might) is a no-op.
 std::string emitted_event_id(std::int64_t enrollment, std::size_t step, TimeMs now) {
@@ -92,10 +108,15 @@ class Engine::Activation {
       contact.merge_patch(attributes);
       dirty_ = true;
     }
-    const json scope = event_scope(event, properties);
-    std::string scope_text;  // scope.dump(), made once, when an enrollment first needs it
+    // `event.*` for conditions, and its text for enrollments, each made once when needed.
+    std::optional<json> parsed_scope;
+    const auto scope = [&]() -> const json* {
+      if (!parsed_scope) parsed_scope = event_scope(event, properties);
+      return &*parsed_scope;
+    };
+    std::string scope_text;
     const auto scope_json = [&]() -> const std::string& {
-      if (scope_text.empty()) scope_text = scope.dump();
+      if (scope_text.empty()) scope_text = properties != nullptr ? event_scope_text(event) : scope()->dump();
       return scope_text;
     };
     auto enrollments = tx_.contact_enrollments(client.client->id, event.contact);
@@ -105,7 +126,7 @@ class Engine::Activation {
       if (finished(enrollment.status)) continue;
       const auto* journey = client.find(enrollment.journey);
       if (journey == nullptr || !journey->goal || journey->goal->on != event.type) continue;
-      if (journey->goal->when && !holds(*journey->goal->when, contact, &scope, *journey, enrollment.entered_at))
+      if (journey->goal->when && !holds(*journey->goal->when, contact, scope(), *journey, enrollment.entered_at))
         continue;
       tx_.delete_enrollment_timers(enrollment.id);
       enrollment.status = EnrollmentStatus::converted;
@@ -123,7 +144,7 @@ class Engine::Activation {
       if (journey == nullptr) continue;
       const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment.step));
       const auto& wait = std::get<journey::WaitForStep>(step.detail);
-      if (wait.when && !holds(*wait.when, contact, &scope, *journey, enrollment.entered_at)) continue;
+      if (wait.when && !holds(*wait.when, contact, scope(), *journey, enrollment.entered_at)) continue;
       tx_.delete_enrollment_timers(enrollment.id);
       enrollment.waiting_for.clear();
       enrollment.event_json = scope_json();
@@ -142,7 +163,7 @@ class Engine::Activation {
       }
       if (runs > 0 && journey->reentry == journey::Reentry::never) continue;
       if (unfinished && journey->reentry == journey::Reentry::after_exit) continue;
-      if (journey->entry.when && !holds(*journey->entry.when, contact, &scope, *journey, std::nullopt)) continue;
+      if (journey->entry.when && !holds(*journey->entry.when, contact, scope(), *journey, std::nullopt)) continue;
       EnrollmentRecord enrollment;
       enrollment.client = client.client->id;
       enrollment.journey = journey->id;
@@ -153,7 +174,10 @@ class Engine::Activation {
       enrollment.event_json = scope_json();
       enrollment.entered_at = now_;
       enrollment.updated_at = now_;
-      tx_.insert_enrollment(enrollment);
+      // Not stored yet: run() stores it when it first must (it waits, ends, sends or
+      // emits), in its state then: one write instead of an insert and an update. Every
+      // run stores its enrollment before the next one is created, so ids are assigned
+      // in the same order.
       count(client.client->id, journey->id, "", "enrolled");
       report(client, enrollment, "", "enter", "", [&] { return json{{"event", event.type}, {"run", enrollment.run}}; });
       run(client, *journey, enrollment, 0, depth);
@@ -207,6 +231,14 @@ class Engine::Activation {
                         Counter{std::string(client), std::string(journey), std::string(step), std::string(counter), 0})
                .first;
     ++it->second.delta;
+  }
+
+  // Stores the enrollment: inserted (which assigns its id) the first time, else updated.
+  void save_enrollment(EnrollmentRecord& enrollment) {
+    if (enrollment.id == 0)
+      tx_.insert_enrollment(enrollment);
+    else
+      tx_.update_enrollment(enrollment);
   }
 
   // A `set` step's attributes, parsed once per transaction.
@@ -266,7 +298,7 @@ class Engine::Activation {
               EnrollmentStatus status, std::string_view step, std::string_view action, const MakeDetail& detail) {
     enrollment.status = status;
     enrollment.updated_at = now_;
-    tx_.update_enrollment(enrollment);
+    save_enrollment(enrollment);
     count(client.client->id, journey.id, "", store::to_string(status));
     report(client, enrollment, step, action, "", detail);
   }
@@ -306,6 +338,7 @@ class Engine::Activation {
       switch (step.kind) {
         case journey::StepKind::send: {
           const auto& send = std::get<journey::SendStep>(step.detail);
+          if (enrollment.id == 0) save_enrollment(enrollment);  // the message names it
           store::MessageRecord message;
           message.idempotency_key = client_id + "/" + std::to_string(enrollment.id) + "/" + std::to_string(index) +
                                     "/" + std::to_string(now_) + "/" + std::to_string(++sends_);
@@ -412,7 +445,7 @@ class Engine::Activation {
             emitted.properties_json = emit.properties_json;
             // The enrollment's own state must be on disk before other journeys react.
             enrollment.updated_at = now_;
-            tx_.update_enrollment(enrollment);
+            save_enrollment(enrollment);
             save_contact(client);
             ingest(client, emitted, json::object(), depth + 1);
             load_contact(client, enrollment.contact);
@@ -440,7 +473,7 @@ class Engine::Activation {
              const std::string& label, std::optional<TimeMs> due, store::TimerKind kind, const MakeDetail& detail) {
     enrollment.status = EnrollmentStatus::waiting;
     enrollment.updated_at = now_;
-    tx_.update_enrollment(enrollment);
+    save_enrollment(enrollment);
     if (due) {
       store::TimerRecord timer;
       timer.due = *due;
