@@ -95,12 +95,13 @@ void SqliteStore::transact(const std::function<void(Transaction&)>& work) {
 
   // This caller holds the connection until it hands it on or commits.
   std::exception_ptr work_error;
+  bool opened = false;
   try {
-    begin_batch_if_needed();
+    opened = begin_batch_if_needed();
   } catch (...) {
     work_error = std::current_exception();
   }
-  if (!work_error) run_work(work, work_error);
+  if (!work_error) run_work(work, opened, work_error);
 
   Waiter self;
   lock.lock();
@@ -124,15 +125,19 @@ void SqliteStore::transact(const std::function<void(Transaction&)>& work) {
   if (self.error) std::rethrow_exception(self.error);
 }
 
-void SqliteStore::begin_batch_if_needed() {
-  if (open_) return;
+bool SqliteStore::begin_batch_if_needed() {
+  if (open_) return false;
   auto use = begin_.use();
   use->run_to_end();
   open_ = true;
+  return true;
 }
 
-void SqliteStore::run_work(const std::function<void(Transaction&)>& work, std::exception_ptr& work_error) {
-  {
+void SqliteStore::run_work(const std::function<void(Transaction&)>& work, bool first, std::exception_ptr& work_error) {
+  // The first work of a batch needs no savepoint: the transaction holds nothing else,
+  // so ROLLBACK undoes exactly it. A savepoint costs SQLite a copy of every page the
+  // work touches, and a lone caller's work is always the first.
+  if (!first) {
     auto use = savepoint_.use();
     use->run_to_end();
   }
@@ -144,6 +149,11 @@ void SqliteStore::run_work(const std::function<void(Transaction&)>& work, std::e
   }
   t_running_work_of = nullptr;
 
+  if (!work_error && first) return;
+  if (first) {
+    abandon_batch(message_of(work_error));  // the batch holds no other work: nobody else is told
+    return;
+  }
   if (!work_error) {
     try {
       auto use = release_savepoint_.use();

@@ -11,7 +11,9 @@
 //   - a caller waits for its turn on the connection; the first of a batch runs BEGIN;
 //   - it runs its own work, on its own thread, inside `SAVEPOINT work`: when the work
 //     throws, ROLLBACK TO undoes exactly its changes and the exception goes back to
-//     this caller only, the others of the batch are not touched;
+//     this caller only, the others of the batch are not touched. The work that began
+//     the transaction needs no savepoint (ROLLBACK undoes exactly it) and has none: a
+//     savepoint makes SQLite copy every page the work touches;
 //   - at the end of its turn, if other callers are waiting for the connection and the
 //     batch holds fewer than kMaxBatch works, it hands the open transaction on and
 //     waits; otherwise it runs COMMIT for the whole batch and wakes the callers whose
@@ -68,8 +70,8 @@ class SqliteStore final : public Store {
  private:
   struct Waiter;  // a caller whose work is in the open batch, waiting for its end
 
-  void begin_batch_if_needed();
-  void run_work(const std::function<void(Transaction&)>& work, std::exception_ptr& work_error);
+  bool begin_batch_if_needed();  // true when it began the transaction
+  void run_work(const std::function<void(Transaction&)>& work, bool first, std::exception_ptr& work_error);
   void abandon_batch(const std::string& why);
   void commit_batch(std::unique_lock<std::mutex>& lock);
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -125,6 +126,45 @@ TEST_CASE("a throwing work is undone alone while the works sharing its transacti
   CHECK(read(*store, [](Transaction& tx) { return tx.counter("acme", "welcome", "a", "sent"); }) == 0);
   // The two kept works went out in one commit, with the failed one in between.
   CHECK(store->stats().largest_batch == 2);
+}
+
+// The work that begins a transaction runs without a savepoint (ROLLBACK undoes it):
+// its failure must still leave the callers queued behind it untouched.
+TEST_CASE("a throwing work that began the transaction is undone and the callers waiting for it commit theirs") {
+  StoreFile file;
+  auto store = file.open();
+  std::atomic<bool> first_inside{false};
+  std::string failure;
+  std::thread first([&] {
+    try {
+      store->transact([&](Transaction& tx) {
+        auto event = make_event("undone-first");
+        tx.insert_event(event);
+        tx.add_to_counter("acme", "welcome", "a", "sent", 1);
+        first_inside = true;
+        wait_for_waiting_callers(*store, 2);
+        throw std::runtime_error("the first work failed");
+      });
+    } catch (const std::runtime_error& error) {
+      failure = error.what();
+    }
+  });
+  while (!first_inside) std::this_thread::yield();
+  std::vector<std::thread> others;
+  for (int i = 0; i < 2; ++i)
+    others.emplace_back([&, i] {
+      auto event = make_event("kept-" + std::to_string(i));
+      store->transact([&](Transaction& tx) { tx.insert_event(event); });
+    });
+  first.join();
+  for (auto& thread : others) thread.join();
+
+  CHECK(failure == "the first work failed");
+  CHECK(store->stats().works == 2);  // the two kept works; the failed one is not counted
+  auto ids = stored_event_ids(*store);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"kept-0", "kept-1"});
+  CHECK(read(*store, [](Transaction& tx) { return tx.counter("acme", "welcome", "a", "sent"); }) == 0);
 }
 
 TEST_CASE("8 threads making 500 transact calls each store every event once, with distinct seqs") {
