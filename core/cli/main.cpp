@@ -12,6 +12,7 @@
 #include "cli/graph_command.hpp"
 #include "cli/logging.hpp"
 #include "cli/plugins_command.hpp"
+#include "cli/run_command.hpp"
 #include "cli/simulate_command.hpp"
 #include "cli/usage.hpp"
 #include "cli/validate_command.hpp"
@@ -26,6 +27,8 @@ constexpr std::string_view kUsage =
     "data sources loaded as plugins.\n"
     "\n"
     "Commands:\n"
+    "  run [--config DIR] [--clock manual [--now RFC3339]] [--listen ADDR]\n"
+    "                                  run the host: HTTP API, journeys, sends, until SIGTERM\n"
     "  validate [--config DIR]         check the config: TOML, plugin settings, journeys,\n"
     "                                  templates, expressions (every error as file:line:col)\n"
     "  plugins list [--config DIR]     the plugins found, and every file refused, with why\n"
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (command == "version" || command == "--version") return print_version();
+    if (command == "run") return run_run_command(args);
     if (command == "validate") return run_validate_command(args);
     if (command == "plugins") return run_plugins_command(args);
     if (command == "simulate") return run_simulate_command(args);
@@ -74,7 +78,8 @@ int main(int argc, char** argv) {
     return kExitInvalidInput;
   }
   std::cerr << "parcours: unknown command '" << command << "'"
-            << parcours::config::did_you_mean(command, {"validate", "plugins", "simulate", "graph", "version", "help"})
+            << parcours::config::did_you_mean(command,
+                                              {"run", "validate", "plugins", "simulate", "graph", "version", "help"})
             << "\n\n"
             << kUsage;
   return kExitUsage;

@@ -17,7 +17,7 @@ check("version prints the version and the plugin ABI",
 r = run(["--help"])
 commands = re.findall(r"^  (\w+)", r.stdout, re.M)
 check("--help lists exactly the commands that work", r.returncode == 0 and
-      sorted(set(commands)) == ["graph", "plugins", "simulate", "validate", "version"], r)
+      sorted(set(commands)) == ["graph", "plugins", "run", "simulate", "validate", "version"], r)
 
 r = run([])
 check("no command is a usage error (exit 2)", r.returncode == 2 and "Usage:" in r.stderr, r)
@@ -29,7 +29,7 @@ check("an unknown command is exit 2 with a suggestion",
 r = run(["validate", "--frobnicate"])
 check("an unknown option is exit 2", r.returncode == 2 and "frobnicate" in r.stderr, r)
 
-for command in (["validate"], ["plugins", "list"], ["plugins", "inspect"], ["simulate"], ["graph"]):
+for command in (["validate"], ["plugins", "list"], ["plugins", "inspect"], ["simulate"], ["graph"], ["run"]):
     r = run(command + ["--help"])
     check(" ".join(command) + " --help exits 0 with its usage", r.returncode == 0 and "Usage: parcours" in r.stdout, r)
 

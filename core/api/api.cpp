@@ -1,0 +1,207 @@
+#include "api/api.hpp"
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "api/event_body.hpp"
+#include "config/duration.hpp"
+#include "host/runtime.hpp"
+#include "store/store.hpp"
+
+namespace parcours::api {
+
+using nlohmann::json;
+using server::HttpRequest;
+using server::HttpResponse;
+
+namespace {
+
+// "/v1/clients/acme/events" → {"v1", "clients", "acme", "events"}, percent-decoded.
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::string current;
+  const auto flush = [&] {
+    if (!current.empty()) out.push_back(current);
+    current.clear();
+  };
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '/') {
+      flush();
+    } else if (c == '%' && i + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+      current += static_cast<char>(std::stoi(path.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      current += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string bearer(const HttpRequest& request) {
+  const std::string& header = request.header("authorization");
+  constexpr std::string_view prefix = "Bearer ";
+  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return {};
+  return header.substr(prefix.size());
+}
+
+HttpResponse method_not_allowed(const std::string& allowed) {
+  auto response = HttpResponse::error(405, "method_not_allowed", "use " + allowed + " on this path");
+  response.headers.emplace_back("Allow", allowed);
+  return response;
+}
+
+HttpResponse unauthorized(const std::string& message) {
+  auto response = HttpResponse::error(401, "unauthorized", message);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+// --- client routes ----------------------------------------------------------------
+
+HttpResponse post_events(host::Service& service, const std::string& client, const HttpRequest& request) {
+  std::vector<engine::IncomingEvent> events;
+  try {
+    events = parse_event_body(request.body, request.header("content-type"));
+  } catch (const engine::EventError& error) {
+    service.metrics().add("parcours_events_refused_total", {{"client", client}});
+    return HttpResponse::error(400, "invalid_event", error.what());
+  }
+  const auto result = service.ingest(client, events);
+  return HttpResponse::json(202, json{{"accepted", result.accepted}, {"duplicates", result.duplicates}}.dump());
+}
+
+HttpResponse get_journeys(host::Service& service, const std::string& client) {
+  const auto runtime = service.runtime();
+  json out = json::array();
+  const auto it = runtime->loaded.journeys.find(client);
+  if (it == runtime->loaded.journeys.end()) return HttpResponse::json(200, out.dump());
+  service.store().transact([&](store::Transaction& tx) {
+    for (const auto& journey : it->second) {
+      const auto count = [&](const char* counter) { return tx.counter(client, journey.id, "", counter); };
+      const std::int64_t enrolled = count("enrolled");
+      const std::int64_t completed = count("completed");
+      const std::int64_t converted = count("converted");
+      const std::int64_t exited = count("exited");
+      json counts{{"enrolled", enrolled},
+                  {"active", enrolled - completed - converted - exited},
+                  {"completed", completed},
+                  {"converted", converted},
+                  {"exited", exited}};
+      out.push_back(json{{"id", journey.id}, {"name", journey.name}, {"enabled", journey.enabled}, {"counts", counts}});
+    }
+  });
+  return HttpResponse::json(200, out.dump());
+}
+
+HttpResponse client_route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
+  const std::string& client = path[2];
+  const auto accepted = service.client_accepts(client, bearer(request));
+  if (!accepted) return HttpResponse::error(404, "unknown_client", "no client '" + client + "' in this host");
+  if (!*accepted)
+    return unauthorized(bearer(request).empty() ? "send `Authorization: Bearer <key>` with one of the client's api_keys"
+                                                : "this token is not one of the api_keys of client '" + client + "'");
+  if (path.size() == 4 && path[3] == "events") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    return post_events(service, client, request);
+  }
+  if (path.size() == 4 && path[3] == "journeys") {
+    if (request.method != "GET") return method_not_allowed("GET");
+    return get_journeys(service, client);
+  }
+  return HttpResponse::error(404, "not_found", "no such route: " + request.path);
+}
+
+// --- admin routes -----------------------------------------------------------------
+
+HttpResponse admin_route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
+  if (!service.admin_accepts(bearer(request)))
+    return unauthorized("admin routes need `Authorization: Bearer <[server] admin_token>`");
+  if (path.size() == 3 && path[2] == "reload") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    const auto errors = service.reload();
+    if (errors.empty()) return HttpResponse::json(200, json{{"reloaded", true}}.dump());
+    auto response =
+        HttpResponse::json(400, json{{"error",
+                                      {{"code", "config_invalid"},
+                                       {"message", "the new config is not valid; the running one is unchanged"},
+                                       {"errors", errors}}}}
+                                    .dump());
+    return response;
+  }
+  if (path.size() == 3 && path[2] == "clock") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    if (!service.manual_clock())
+      return HttpResponse::error(409, "wall_clock", "this host runs on the wall clock; start it with --clock manual");
+    const auto body = json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("advance") || !body["advance"].is_string())
+      return HttpResponse::error(400, "invalid_body", "send {\"advance\": \"<duration>\"}, e.g. {\"advance\": \"2d\"}");
+    config::DurationError error;
+    const auto by = config::parse_duration(body["advance"].get<std::string>(), &error);
+    if (!by) return HttpResponse::error(400, "invalid_duration", "'advance': " + error.message);
+    const auto ran = service.advance_clock(std::chrono::duration_cast<std::chrono::milliseconds>(*by).count());
+    return HttpResponse::json(200, json{{"now", schedule::format_time(service.now())}, {"ran", ran}}.dump());
+  }
+  return HttpResponse::error(404, "not_found", "no such route: " + request.path);
+}
+
+// The route's pattern, for metric labels (never the client's or contact's id).
+std::string route_label(const std::vector<std::string>& path) {
+  if (path.empty()) return "/";
+  if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") {
+    std::string label = "/v1/clients/{client}";
+    for (std::size_t i = 3; i < path.size(); ++i) label += "/" + path[i];
+    return path.size() > 4 ? "/v1/clients/{client}/" + path[3] + "/{id}" : label;
+  }
+  if (path[0] == "v1" || path[0] == "healthz" || path[0] == "readyz" || path[0] == "metrics") {
+    std::string label;
+    for (const auto& segment : path) label += "/" + segment;
+    return label.size() > 40 ? "other" : label;
+  }
+  return "other";
+}
+
+HttpResponse route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
+  if (service.stopping()) return HttpResponse::error(503, "shutting_down", "the host is stopping; try again soon");
+  if (path.size() == 1 && path[0] == "healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (path.size() == 1 && path[0] == "readyz")
+    return service.store_ready() ? HttpResponse::json(200, R"({"status":"ready"})")
+                                 : HttpResponse::error(503, "store_unavailable", "the store does not answer");
+  if (path.size() == 1 && path[0] == "metrics") {
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = service.metrics().text();
+    return response;
+  }
+  if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
+  if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
+  return HttpResponse::error(404, "not_found", "no such route: " + request.path);
+}
+
+}  // namespace
+
+HttpResponse handle(host::Service& service, const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto path = segments(request.path);
+  HttpResponse response;
+  try {
+    response = route(service, path, request);
+  } catch (const engine::EventError& error) {
+    response = HttpResponse::error(404, "unknown_client", error.what());
+  } catch (const store::StoreError& error) {
+    spdlog::error("{} {}: store: {}", request.method, request.path, error.what());
+    response = HttpResponse::error(503, "store_unavailable", "the store failed; nothing was changed: try again");
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string label = route_label(path);
+  service.metrics().add("parcours_http_requests_total",
+                        {{"route", label}, {"status", std::to_string(response.status)}});
+  service.metrics().observe("parcours_http_request_duration_seconds", {{"route", label}}, seconds);
+  return response;
+}
+
+}  // namespace parcours::api

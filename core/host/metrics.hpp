@@ -1,0 +1,49 @@
+// The host's metrics, served at /metrics in the Prometheus text format (version
+// 0.0.4). Counters and one latency histogram, each with labels; thread-safe. It is
+// also an engine Observer, so every action of the engine and the dispatcher is
+// counted where it happens. Names are listed in docs/operations.md.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/timeline.hpp"
+
+namespace parcours::host {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Metrics final : public engine::Observer {
+ public:
+  Metrics();
+
+  void add(const std::string& name, const Labels& labels, double value = 1);
+  void set(const std::string& name, const Labels& labels, double value);
+  // One observation of a duration in seconds, into the histogram `name`.
+  void observe(const std::string& name, const Labels& labels, double seconds);
+
+  // The whole exposition, every family with its HELP and TYPE.
+  std::string text() const;
+
+  // engine::Observer: steps, enrollments and messages, by client, journey, channel.
+  void on_action(const engine::Action& action) override;
+
+ private:
+  struct Family {
+    std::string type;  // counter | gauge | histogram
+    std::string help;
+    std::map<std::string, double> samples;               // rendered labels → value
+    std::map<std::string, std::vector<double>> buckets;  // histogram: cumulative counts per bound
+    std::map<std::string, std::pair<double, double>> sum_count;
+  };
+  void declare(const std::string& name, std::string type, std::string help);
+  static std::string render(const Labels& labels);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Family> families_;
+};
+
+}  // namespace parcours::host

@@ -1,0 +1,31 @@
+// One loaded config and everything built on it: plugin channels, engine, dispatcher,
+// runner. Immutable once built; a reload builds a new one and swaps the pointer
+// (host::Service), and the old one goes when its last user is done.
+#pragma once
+
+#include <memory>
+
+#include "engine/dispatcher.hpp"
+#include "engine/engine.hpp"
+#include "host/loaded_config.hpp"
+#include "host/plugin_channels.hpp"
+#include "host/work_runner.hpp"
+
+namespace parcours::host {
+
+struct Runtime {
+  LoadedConfig loaded;
+  std::unique_ptr<PluginChannels> channels;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<engine::Dispatcher> dispatcher;
+  std::unique_ptr<WorkRunner> runner;
+  ~Runtime() {
+    // Users of the channels first, then the plugin instances, then the libraries.
+    runner.reset();
+    dispatcher.reset();
+    engine.reset();
+    channels.reset();
+  }
+};
+
+}  // namespace parcours::host

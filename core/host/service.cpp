@@ -1,0 +1,227 @@
+#include "host/service.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "engine/dispatcher.hpp"
+#include "host/runtime.hpp"
+
+namespace parcours::host {
+
+using schedule::TimeMs;
+
+namespace {
+
+LoadedConfig load_checked(const std::filesystem::path& directory) {
+  config::Diagnostics diagnostics;
+  LoadedConfig loaded = load_config(directory, diagnostics);
+  if (diagnostics.has_errors()) {
+    std::vector<std::string> errors;
+    for (const auto& diagnostic : diagnostics.in_reading_order())
+      if (diagnostic.severity == config::Severity::error) errors.push_back(diagnostic.text());
+    throw ConfigRefused("the config in " + directory.string() + " is not valid (" + std::to_string(errors.size()) +
+                            " error(s)); `parcours validate` shows them",
+                        std::move(errors));
+  }
+  for (const auto& diagnostic : diagnostics.in_reading_order()) spdlog::warn("{}", diagnostic.text());
+  return loaded;
+}
+
+bool same_token(const std::string& a, const std::string& b) {
+  // Constant time in the content: a wrong token takes as long to refuse whatever its
+  // common prefix with a right one.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options) : options_(std::move(options)) {
+  if (options_.manual_clock_start) {
+    auto manual = std::make_unique<schedule::ManualClock>(*options_.manual_clock_start);
+    manual_clock_ = manual.get();
+    clock_ = std::move(manual);
+  } else {
+    clock_ = std::make_unique<schedule::SystemClock>();
+  }
+  LoadedConfig loaded = load_checked(options_.config_directory);
+  store_url_ = loaded.host.store.url;
+  // Relative to the directory the host runs in, as the file channel's path is: under
+  // systemd that is WorkingDirectory (/var/lib/parcours), not the config folder in /etc.
+  store_ = store::open_store(store_url_, ".");
+  runtime_ = build_runtime(std::move(loaded));
+  const Recovery recovery = runtime_->runner->recover();
+  (void)recovery;  // logged by recover()
+  metrics_.set("parcours_clock_time_seconds", {}, static_cast<double>(clock_->now()) / 1000.0);
+}
+
+Service::~Service() {
+  stop();
+}
+
+std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->loaded = std::move(loaded);
+  runtime->channels = std::make_unique<PluginChannels>(runtime->loaded);
+  runtime->engine =
+      std::make_unique<engine::Engine>(runtime->loaded.clients, runtime->loaded.journeys, *store_, *clock_, &metrics_);
+  runtime->dispatcher =
+      std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels, &metrics_);
+  runtime->runner = std::make_unique<WorkRunner>(*runtime->engine, *runtime->dispatcher, *store_, *clock_);
+  return runtime;
+}
+
+std::shared_ptr<const Runtime> Service::runtime() const {
+  std::lock_guard lock(runtime_mutex_);
+  return runtime_;
+}
+
+const config::HostConfig& Service::host_config() const {
+  return runtime()->loaded.host;
+}
+
+void Service::start() {
+  worker_ = std::thread([this] { work_loop(); });
+}
+
+void Service::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (stopping_ && !worker_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();  // the round under way finishes its sends first
+}
+
+void Service::wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Service::work_loop() {
+  while (true) {
+    std::optional<TimeMs> next;
+    try {
+      const auto current = runtime();
+      std::lock_guard work(work_mutex_);
+      current->runner->run_due();
+      next = current->runner->next_due();
+    } catch (const std::exception& error) {
+      // The store may be briefly unavailable (a disk full, a lock held too long):
+      // log, wait a little, try again; nothing is lost, it is all in the store.
+      spdlog::error("running due work: {}; trying again in 1 s", error.what());
+      next = clock_->now() + 1000;
+    }
+    std::unique_lock lock(wake_mutex_);
+    if (stopping_) return;
+    const auto woken = [&] { return woken_ || stopping_; };
+    if (manual_clock_ != nullptr) {
+      wake_.wait(lock, woken);  // time moves only through advance_clock, which runs its own work
+    } else {
+      // At most a second: another host on a shared store may have added work.
+      TimeMs wait = 1000;
+      if (next) wait = std::clamp<TimeMs>(*next - clock_->now(), 0, 1000);
+      wake_.wait_for(lock, std::chrono::milliseconds(wait), woken);
+    }
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+engine::IngestResult Service::ingest(const std::string& client, const std::vector<engine::IncomingEvent>& events) {
+  const auto current = runtime();
+  const auto result = current->engine->ingest(client, events);
+  metrics_.add("parcours_events_ingested_total", {{"client", client}}, static_cast<double>(result.accepted));
+  if (result.duplicates > 0)
+    metrics_.add("parcours_event_duplicates_total", {{"client", client}}, static_cast<double>(result.duplicates));
+  if (result.accepted > 0) wake();
+  return result;
+}
+
+std::vector<std::string> Service::client_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& client : runtime()->loaded.clients) ids.push_back(client.id);
+  return ids;
+}
+
+std::optional<bool> Service::client_accepts(const std::string& client, const std::string& token) const {
+  const auto current = runtime();
+  for (const auto& candidate : current->loaded.clients) {
+    if (candidate.id != client) continue;
+    bool accepted = false;
+    for (const auto& key : candidate.api_keys) accepted = same_token(key, token) || accepted;  // no early exit
+    return accepted;
+  }
+  return std::nullopt;
+}
+
+bool Service::admin_accepts(const std::string& token) const {
+  const auto& admin = host_config().server.admin_token;
+  return !admin.empty() && same_token(admin, token);
+}
+
+std::vector<std::string> Service::reload() {
+  try {
+    LoadedConfig loaded = load_checked(options_.config_directory);
+    if (loaded.host.store.url != store_url_) {
+      metrics_.add("parcours_config_reloads_total", {{"result", "refused"}});
+      return {"[store] url changed from '" + store_url_ + "' to '" + loaded.host.store.url +
+              "': a reload cannot move the store; restart the host to use the new one"};
+    }
+    auto fresh = build_runtime(std::move(loaded));
+    {
+      std::lock_guard lock(runtime_mutex_);
+      runtime_.swap(fresh);
+    }
+    // `fresh` now holds the old runtime: it goes when the last request using it ends.
+    metrics_.add("parcours_config_reloads_total", {{"result", "applied"}});
+    spdlog::info("config reloaded from {}", options_.config_directory.string());
+    wake();
+    return {};
+  } catch (const ConfigRefused& refused) {
+    metrics_.add("parcours_config_reloads_total", {{"result", "refused"}});
+    for (const auto& error : refused.errors) spdlog::error("reload refused: {}", error);
+    return refused.errors;
+  } catch (const std::exception& error) {
+    metrics_.add("parcours_config_reloads_total", {{"result", "refused"}});
+    spdlog::error("reload refused: {}", error.what());
+    return {error.what()};
+  }
+}
+
+std::size_t Service::advance_clock(TimeMs by) {
+  if (manual_clock_ == nullptr) throw std::logic_error("the clock is the wall clock; start with --clock manual");
+  const TimeMs until = manual_clock_->now() + by;
+  std::size_t handled = 0;
+  {
+    const auto current = runtime();
+    std::lock_guard work(work_mutex_);
+    handled += current->runner->run_due();
+    while (const auto next = current->runner->next_due()) {
+      if (*next > until) break;
+      manual_clock_->set(*next);
+      handled += current->runner->run_due();
+    }
+    manual_clock_->set(until);
+    handled += current->runner->run_due();
+  }
+  metrics_.set("parcours_clock_time_seconds", {}, static_cast<double>(manual_clock_->now()) / 1000.0);
+  return handled;
+}
+
+bool Service::store_ready() {
+  try {
+    store_->transact([](store::Transaction& tx) { (void)tx.next_timer_due(); });
+    return true;
+  } catch (const std::exception& error) {
+    spdlog::warn("store not ready: {}", error.what());
+    return false;
+  }
+}
+
+}  // namespace parcours::host

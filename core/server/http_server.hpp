@@ -1,0 +1,50 @@
+// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive, limits on header and body
+// size, an idle timeout, and a graceful stop. Each request is handed to one handler
+// function on one of the server's threads; the handler may block (a store commit).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "server/http_message.hpp"
+
+namespace parcours::server {
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::size_t threads = 4;
+  std::size_t body_limit = 10 * 1024 * 1024;  // 413 above it
+  std::size_t header_limit = 16 * 1024;       // 431 above it
+  std::chrono::seconds idle_timeout{30};      // a connection with no request for this long is closed
+  std::chrono::seconds request_timeout{30};   // reading one request may take at most this
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  // Binds now, so that a port already in use is an error of the constructor (a
+  // std::runtime_error that names the address), before anything else starts.
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The address actually bound ("127.0.0.1:41234" when the port was 0).
+  std::string address() const;
+
+  // Starts the threads; returns at once.
+  void start();
+  // Stops accepting, lets requests being handled finish and answer (with
+  // `Connection: close`), then returns when every thread is done.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parcours::server

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""`parcours run` as a service (CLI.md, HTTP-API.md), on the real binary over HTTP on
+127.0.0.1: ingestion and its refusals, tokens, health, metrics, the manual clock
+carrying an email to the demo channel, reload (a broken config is refused and the old
+one keeps running), SIGHUP, SIGTERM, and a SIGKILL while events stream in."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from cli_harness import binary, check, finish, source_dir
+
+DEMO_KEY = "demo-key-0123456789abcdef"
+OTHER_KEY = "other-key-0123456789abcdef"
+ADMIN = "admin-token-for-tests"
+
+
+class Host:
+    def __init__(self, root, extra=()):
+        self.root = root
+        self.log = open(root / "host.log", "a+")
+        self.log.seek(0, os.SEEK_END)
+        start = self.log.tell()  # this run's lines only: the log is shared by restarts
+        env = dict(os.environ, PARCOURS_ADMIN_TOKEN=ADMIN)
+        env.pop("PARCOURS_CONFIG", None)
+        self.process = subprocess.Popen(
+            [binary, "run", "--config", str(root / "config"), "--listen", "127.0.0.1:0", *extra],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        self.url = None
+        deadline = time.time() + 20
+        while time.time() < deadline and self.url is None and self.process.poll() is None:
+            self.log.seek(start)
+            found = re.search(r"listening on (http://[\d.:]+)", self.log.read())
+            self.url = found.group(1) if found else None
+            time.sleep(0.05)
+        if self.url is None:
+            self.log.seek(0)
+            raise RuntimeError("the host did not start: " + self.log.read())
+
+    def request(self, method, path, body=None, token=None, content_type="application/json", raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), dict(error.headers)
+
+    def events(self, body, token=DEMO_KEY, **kwargs):
+        return self.request("POST", "/v1/clients/demo/events", body, token, **kwargs)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.log.seek(0)
+        return code, self.log.read()
+
+
+class R:  # what check() prints on failure
+    def __init__(self, status, body):
+        self.returncode, self.stdout, self.stderr = status, body, ""
+
+
+def make_root(tmp):
+    root = Path(tmp)
+    shutil.copytree(Path(source_dir) / "config", root / "config")
+    other = root / "config/clients/other"
+    other.mkdir()
+    (other / "client.toml").write_text(
+        f'api_keys = ["{OTHER_KEY}"]\nrequire_consent = false\n[channels.email]\nplugin = "file"\n'
+        'path = "var/outbox/other.jsonl"\n')
+    return root
+
+
+def eventually(predicate, timeout=15):
+    """Messages are sent by the host's work thread, just after the request that queued
+    them: wait for the outcome rather than assume a timing."""
+    deadline = time.time() + timeout
+    while not predicate() and time.time() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def outbox(root):
+    path = root / "var/outbox/demo-email.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+signup = {"id": "e-1", "type": "contact.signed_up", "contact": "ann",
+          "attributes": {"first_name": "Ann", "email": "ann@example.test", "consent": {"email": True}}}
+
+with tempfile.TemporaryDirectory() as tmp:
+    root = make_root(tmp)
+    host = Host(root, ["--clock", "manual", "--now", "2026-11-23T10:00:00Z"])
+
+    status, body, _ = host.request("GET", "/healthz")
+    check("/healthz answers 200", status == 200, R(status, body))
+    status, body, _ = host.request("GET", "/readyz")
+    check("/readyz answers 200 once the store answers", status == 200, R(status, body))
+
+    status, body, _ = host.events(signup)
+    check("an event is accepted with 202 and counted", status == 202 and json.loads(body) == {
+        "accepted": 1, "duplicates": 0}, R(status, body))
+    status, body, _ = host.events(signup)
+    check("the same id again is a duplicate, not processed twice",
+          status == 202 and json.loads(body) == {"accepted": 0, "duplicates": 1}, R(status, body))
+    eventually(lambda: any(m["contact"]["id"] == "ann" for m in outbox(root)))
+    welcome = [m for m in outbox(root) if m["contact"]["id"] == "ann"]
+    check("the welcome email reached the demo channel at once", len(welcome) == 1 and
+          welcome[0]["content"]["subject"] == "Welcome to Demo Shop, Ann", R(status, str(welcome)))
+
+    # --- refusals: each changes nothing -------------------------------------------
+    bad = [{"id": "b-0", "type": "contact.signed_up", "contact": "bob"}, {"id": "b-1", "contact": "cid"}]
+    status, body, _ = host.events(bad)
+    check("a batch with one invalid event is refused with its index", status == 400 and
+          "event 1" in body and "'type' is missing" in body, R(status, body))
+    status, body, _ = host.events(bad[0])
+    check("... and nothing of it was stored", status == 202 and json.loads(body)["accepted"] == 1, R(status, body))
+    status, body, _ = host.events(None, raw=b'{"type": "x", "contact": ')
+    check("malformed JSON is 400 and says what to send", status == 400 and "not JSON" in body, R(status, body))
+    status, body, _ = host.events({"type": 3, "contact": "a"})
+    check("a wrong type is 400 naming the field", status == 400 and "'type' must be a string" in body,
+          R(status, body))
+    status, body, _ = host.events({"type": "x", "contact": "a", "attributes": [1]})
+    check("attributes that are not an object are 400", status == 400 and "'attributes'" in body, R(status, body))
+    status, body, _ = host.events(None, raw=b"x" * (10 * 1024 * 1024 + 1))
+    check("a body over 10 MiB is 413", status == 413 and "body_too_large" in body, R(status, body))
+    status, body, _ = host.request("POST", "/v1/clients/nobody/events", signup, DEMO_KEY)
+    check("an unknown client is 404", status == 404 and "unknown_client" in body, R(status, body))
+    status, body, headers = host.events(signup, token=None)
+    check("no token is 401 with WWW-Authenticate", status == 401 and headers.get("WWW-Authenticate") == "Bearer",
+          R(status, body))
+    status, body, _ = host.events(signup, token=OTHER_KEY)
+    check("another client's token is 401", status == 401, R(status, body))
+    status, body, _ = host.request("POST", "/v1/clients/other/events", {"type": "x", "contact": "z"}, OTHER_KEY)
+    check("... while it opens its own client", status == 202, R(status, body))
+    status, body, _ = host.request("POST", "/v1/admin/clock", {"advance": "1d"}, DEMO_KEY)
+    check("a client key does not open admin routes", status == 401, R(status, body))
+
+    ndjson = b'{"id":"n-1","type":"page.viewed","contact":"ann"}\n\n{"id":"n-2","type":"page.viewed","contact":"ann"}\n'
+    status, body, _ = host.events(None, raw=ndjson, content_type="application/x-ndjson")
+    check("an NDJSON body is accepted", status == 202 and json.loads(body)["accepted"] == 2, R(status, body))
+    status, body, _ = host.events(None, raw=b'{"type":"x","contact":"a"}\nnope\n',
+                                  content_type="application/x-ndjson")
+    check("a bad NDJSON line is 400 with its line number", status == 400 and "line:2" in body, R(status, body))
+
+    # A slow client that sends half a request holds one connection, not the host.
+    slow = socket.create_connection(("127.0.0.1", int(host.url.rsplit(":", 1)[1])))
+    slow.sendall(b"POST /v1/clients/demo/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    status, body, _ = host.request("GET", "/healthz")
+    check("a slow client does not hold up the others", status == 200, R(status, body))
+
+    # --- the manual clock carries the journey on -----------------------------------
+    status, body, _ = host.request("POST", "/v1/admin/clock", {"advance": "2d"}, ADMIN)
+    check("POST /v1/admin/clock moves time and runs what fell due", status == 200 and
+          json.loads(body)["now"] == "2026-11-25T10:00:00Z" and json.loads(body)["ran"] > 0, R(status, body))
+    check("the second email of the series went out two days later",
+          len([m for m in outbox(root) if m["contact"]["id"] == "ann"]) == 2, R(0, str(outbox(root))))
+    status, body, _ = host.request("POST", "/v1/admin/clock", {"advance": "soon"}, ADMIN)
+    check("a bad duration is 400", status == 400 and "advance" in body, R(status, body))
+
+    status, body, _ = host.request("GET", "/v1/clients/demo/journeys", token=DEMO_KEY)
+    journeys = {j["id"]: j for j in json.loads(body)} if status == 200 else {}
+    check("journeys list their counts", journeys.get("welcome", {}).get("counts", {}).get("enrolled") == 2,
+          R(status, body))
+
+    status, body, headers = host.request("GET", "/metrics")
+    check("/metrics is Prometheus text with the engine's counts",
+          status == 200 and headers.get("Content-Type", "").startswith("text/plain; version=0.0.4") and
+          'parcours_events_ingested_total{client="demo"}' in body and
+          'parcours_messages_total{client="demo",channel="email",status="delivered"}' in body and
+          "# TYPE parcours_http_request_duration_seconds histogram" in body, R(status, body[:2000]))
+
+    # --- reload ----------------------------------------------------------------------
+    journey = root / "config/clients/demo/journeys/welcome.toml"
+    good = journey.read_text()
+    journey.write_text(good.replace('send = "email"', 'send = "emial"', 1))
+    status, body, _ = host.request("POST", "/v1/admin/reload", None, ADMIN)
+    check("a reload with a broken journey is refused with its errors",
+          status == 400 and "config_invalid" in body and "welcome.toml" in body and "emial" in body,
+          R(status, body))
+    status, body, _ = host.events({"id": "e-2", "type": "contact.signed_up", "contact": "dan",
+                                   "attributes": {"first_name": "Dan", "consent": {"email": True}}})
+    check("... and the old config keeps running", status == 202 and
+          eventually(lambda: any(m["contact"]["id"] == "dan" for m in outbox(root))), R(status, body))
+    journey.write_text(good.replace("Welcome to Demo Shop", "Hello from Demo Shop", 1))
+    host.process.send_signal(signal.SIGHUP)
+    check("SIGHUP reloads (counted in the metrics)", eventually(
+        lambda: 'parcours_config_reloads_total{result="applied"} 1' in host.request("GET", "/metrics")[1]), R(0, ""))
+    status, body, _ = host.events({"id": "e-3", "type": "contact.signed_up", "contact": "cid",
+                                   "attributes": {"first_name": "Cid", "consent": {"email": True}}})
+    eventually(lambda: any(m["contact"]["id"] == "cid" for m in outbox(root)))
+    cid = [m for m in outbox(root) if m["contact"]["id"] == "cid"]
+    check("SIGHUP applies a valid new config", cid and cid[0]["content"]["subject"].startswith("Hello from"),
+          R(status, str(cid)))
+    slow.close()
+
+    code, log = host.stop()
+    check("SIGTERM stops the host with exit 0", code == 0 and "stopped" in log, R(code, log))
+
+    # --- SIGKILL while events stream in ------------------------------------------------
+    # A manual clock at a daytime hour: on the wall clock, the demo client's quiet hours
+    # (21:00-08:00 Paris) would rightly hold the emails back when the test runs at night.
+    daytime = ["--clock", "manual", "--now", "2026-11-26T10:00:00Z"]
+    host = Host(root, daytime)
+    answered = []
+
+    def stream():
+        for i in range(2000):
+            try:
+                status, _, _ = host.events({"id": f"k-{i}", "type": "contact.signed_up", "contact": f"k{i}",
+                                            "attributes": {"first_name": f"K{i}", "consent": {"email": True}}})
+            except Exception:
+                return
+            if status == 202:
+                answered.append(f"k-{i}")
+
+    sender = threading.Thread(target=stream)
+    sender.start()
+    time.sleep(1.0)
+    host.process.send_signal(signal.SIGKILL)
+    host.process.wait()
+    sender.join()
+    host = Host(root, daytime)
+    lost = []
+    for event_id in answered:
+        i = event_id.split("-")[1]
+        status, body, _ = host.events({"id": event_id, "type": "contact.signed_up", "contact": f"k{i}"})
+        if status != 202 or json.loads(body)["duplicates"] != 1:
+            lost.append(event_id)
+    check(f"after SIGKILL, every one of the {len(answered)} events answered 202 is stored",
+          len(answered) > 10 and not lost, R(0, f"lost {lost[:5]}"))
+    wanted = {f"k{e.split('-')[1]}" for e in answered}
+    eventually(lambda: wanted <= {m["contact"]["id"] for m in outbox(root)})
+    keys = [m["idempotency_key"] for m in outbox(root)]
+    welcomed = {m["contact"]["id"] for m in outbox(root)}
+    check("no message is in the outbox twice", len(keys) == len(set(keys)), R(0, ""))
+    check("every contact answered 202 got its welcome email", wanted <= welcomed, R(0, ""))
+    code, log = host.stop()
+    check("the restarted host stops cleanly", code == 0, R(code, log))
+
+finish()
