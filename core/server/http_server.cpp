@@ -184,6 +184,24 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     // Beast's one timer covers both, so the shorter bound wins.
     stream_.expires_after(std::min(server_.options().idle_timeout, server_.options().request_timeout));
     busy_ = false;
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
+  }
+
+  // curl and others send `Expect: 100-continue` before a larger body and wait for the
+  // go-ahead (a second, else): give it, then read the body.
+  void on_header(beast::error_code error) {
+    if (error) return on_read(error);
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+    auto go_ahead = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    http::async_write(stream_, *go_ahead, [self = shared_from_this(), go_ahead](beast::error_code error, std::size_t) {
+      if (error) return self->close();
+      self->read_body();
+    });
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
   }
