@@ -29,7 +29,11 @@ std::string message_of(const std::exception_ptr& error) {
 
 // Settings of the connection, then the schema: before SqliteTransaction prepares
 // statements against it.
-Connection& configure(Connection& connection) {
+Connection& configure(Connection& connection, SqliteStore::Durability durability) {
+  const bool scratch = durability == SqliteStore::Durability::none;
+  // A scratch store's file is nobody else's: an exclusive lock spares the file locks
+  // of every transaction (and, set before WAL, the shared-memory index).
+  if (scratch) connection.execute("PRAGMA locking_mode = EXCLUSIVE");
   // WAL: readers never block the writer and a commit appends instead of rewriting
   // pages. An in-memory database answers "memory", which is fine: it has no file.
   const std::string mode = connection.query_text("PRAGMA journal_mode = WAL");
@@ -38,7 +42,8 @@ Connection& configure(Connection& connection) {
                      "mode '" + mode + "'); put the database on a local file system");
   // NORMAL in WAL mode: a commit is safe from a process crash; fsync happens at
   // checkpoints only.
-  connection.execute("PRAGMA synchronous = NORMAL");
+  // A scratch store is thrown away: no fsync at all.
+  connection.execute(scratch ? "PRAGMA synchronous = OFF" : "PRAGMA synchronous = NORMAL");
   // Another process (an operator's sqlite3 shell, a second host by mistake) may hold
   // the write lock for a moment: wait for it instead of failing at once.
   connection.execute("PRAGMA busy_timeout = 5000");
@@ -61,9 +66,10 @@ struct SqliteStore::Waiter {
   std::exception_ptr error;  // set when the batch failed instead of committing
 };
 
-SqliteStore::SqliteStore(const std::string& path)
-    : connection_(path),
-      transaction_(configure(connection_)),
+SqliteStore::SqliteStore(const std::string& path, Durability durability)
+    : durability_(durability),
+      connection_(path),
+      transaction_(configure(connection_, durability)),
       begin_(connection_, "BEGIN IMMEDIATE"),
       commit_(connection_, "COMMIT"),
       rollback_(connection_, "ROLLBACK"),
@@ -71,12 +77,24 @@ SqliteStore::SqliteStore(const std::string& path)
       release_savepoint_(connection_, "RELEASE work"),
       rollback_to_savepoint_(connection_, "ROLLBACK TO work") {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  if (durability_ == Durability::none && open_ && scratch_failure_.empty()) {
+    try {
+      commit_scratch();
+    } catch (const StoreError&) {
+      // a scratch store: nobody is left to tell
+    }
+  }
+}
 
 void SqliteStore::transact(const std::function<void(Transaction&)>& work) {
   if (t_running_work_of == this)
     throw StoreError("store " + path() +
                      ": transact() called from inside a transact() callback; do that work in the outer callback");
+  if (durability_ == Durability::none) {
+    transact_scratch(work);
+    return;
+  }
 
   std::unique_lock lock(mutex_);
   ++waiting_;
@@ -123,6 +141,58 @@ void SqliteStore::transact(const std::function<void(Transaction&)>& work) {
   }
   ended_.wait(lock, [&] { return self.ended; });
   if (self.error) std::rethrow_exception(self.error);
+}
+
+void SqliteStore::transact_scratch(const std::function<void(Transaction&)>& work) {
+  std::lock_guard turn(scratch_turn_);
+  if (!scratch_failure_.empty())
+    throw StoreError("store " + path() + ": an earlier work failed, and the works since the last commit of this " +
+                     "scratch store were lost with it: " + scratch_failure_);
+  begin_batch_if_needed();
+  t_running_work_of = this;
+  try {
+    work(transaction_);
+  } catch (...) {
+    t_running_work_of = nullptr;
+    scratch_failure_ = message_of(std::current_exception());
+    if (!connection_.in_autocommit()) {
+      try {
+        auto use = rollback_.use();
+        use->run_to_end();
+      } catch (const StoreError&) {
+        // SQLite ends the transaction even when ROLLBACK reports an error.
+      }
+    }
+    open_ = false;
+    throw;
+  }
+  t_running_work_of = nullptr;
+  if (++scratch_works_ >= kScratchWorksPerCommit) commit_scratch();
+}
+
+void SqliteStore::commit_scratch() {
+  try {
+    auto use = commit_.use();
+    use->run_to_end();
+  } catch (const StoreError& failure) {
+    scratch_failure_ = failure.what();
+    if (!connection_.in_autocommit()) {
+      try {
+        auto use = rollback_.use();
+        use->run_to_end();
+      } catch (const StoreError&) {
+        // the COMMIT error is the one to report
+      }
+    }
+    open_ = false;
+    throw;
+  }
+  open_ = false;
+  std::lock_guard lock(mutex_);
+  ++stats_.commits;
+  stats_.works += scratch_works_;
+  stats_.largest_batch = std::max(stats_.largest_batch, scratch_works_);
+  scratch_works_ = 0;
 }
 
 bool SqliteStore::begin_batch_if_needed() {

@@ -26,6 +26,14 @@
 // shared transaction itself fails (COMMIT fails, or SQLite rolls it back after an
 // I/O error), every caller whose work it held gets the StoreError.
 //
+// A scratch store (Durability::none) is for a database thrown away at the end of the
+// process, `parcours simulate`'s own: it keeps one transaction open across calls and
+// commits it every kScratchWorksPerCommit works and when the store closes, with no
+// fsync and an exclusive lock on the file, and runs works without savepoints. Tens of
+// thousands of small transact() calls a second then cost SQL only, not a commit each.
+// The price: a work that throws takes every work since the last commit with it, and
+// the store then refuses every call. Use it only where the first error ends the run.
+//
 // Calling transact() from inside a work callback would wait for itself: it throws.
 #pragma once
 
@@ -45,10 +53,16 @@ namespace parcours::store {
 class SqliteStore final : public Store {
  public:
   static constexpr std::size_t kMaxBatch = 64;
+  static constexpr std::size_t kScratchWorksPerCommit = 1000;
+
+  enum class Durability {
+    full,  // transact() returns once its work is committed (the default)
+    none,  // a scratch store (see above)
+  };
 
   // Opens (creating) the database file at `path`, or a private in-memory database
   // for ":memory:", and applies pending migrations. Throws StoreError naming the file.
-  explicit SqliteStore(const std::string& path);
+  explicit SqliteStore(const std::string& path, Durability durability = Durability::full);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -70,11 +84,14 @@ class SqliteStore final : public Store {
  private:
   struct Waiter;  // a caller whose work is in the open batch, waiting for its end
 
+  void transact_scratch(const std::function<void(Transaction&)>& work);
+  void commit_scratch();
   bool begin_batch_if_needed();  // true when it began the transaction
   void run_work(const std::function<void(Transaction&)>& work, bool first, std::exception_ptr& work_error);
   void abandon_batch(const std::string& why);
   void commit_batch(std::unique_lock<std::mutex>& lock);
 
+  Durability durability_;
   Connection connection_;
   SqliteTransaction transaction_;
   Statement begin_;
@@ -93,6 +110,11 @@ class SqliteStore final : public Store {
   bool open_ = false;           // BEGIN ran, COMMIT not yet
   std::vector<Waiter*> batch_;  // callers whose work the open transaction holds
   GroupCommitStats stats_;
+  // Durability::none: one caller at a time, the works since the last commit, and why
+  // the store refuses calls (empty while it does not).
+  std::mutex scratch_turn_;
+  std::size_t scratch_works_ = 0;
+  std::string scratch_failure_;
 };
 
 }  // namespace parcours::store
