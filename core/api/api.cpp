@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
 #include "config/duration.hpp"
 #include "host/runtime.hpp"
@@ -109,6 +110,7 @@ HttpResponse client_route(host::Service& service, const std::vector<std::string>
     if (request.method != "POST") return method_not_allowed("POST");
     return post_events(service, client, request);
   }
+  if (path.size() == 5 && path[3] == "contacts") return contact_route(service, client, path[4], request);
   if (path.size() == 4 && path[3] == "journeys") {
     if (request.method != "GET") return method_not_allowed("GET");
     return get_journeys(service, client);

@@ -47,6 +47,7 @@ Metrics::Metrics() {
   declare("parcours_http_requests_total", "counter", "HTTP requests answered, by route and status");
   declare("parcours_http_request_duration_seconds", "histogram", "Time to answer an HTTP request, by route");
   declare("parcours_config_reloads_total", "counter", "Config reloads, by result (applied, refused)");
+  declare("parcours_contacts_erased_total", "counter", "Contacts erased through the API (right to be forgotten)");
   declare("parcours_clock_time_seconds", "gauge", "The host's clock (moves only on demand with --clock manual)");
 }
 

@@ -387,6 +387,48 @@ std::size_t SqliteTransaction::requeue_sent_messages(TimeMs now) {
   return static_cast<std::size_t>(use->changes());
 }
 
+std::vector<MessageRecord> SqliteTransaction::contact_messages(std::string_view client, std::string_view contact,
+                                                               std::size_t limit) {
+  // Rare (the contacts API): prepared when used rather than kept with the hot ones.
+  Statement select(connection_, select_from(kMessageColumns,
+                                            "FROM messages WHERE client = ?1 AND contact = ?2 "
+                                            "ORDER BY updated_at DESC, id DESC LIMIT ?3"));
+  select.bind(1, client);
+  select.bind(2, contact);
+  select.bind(3, sql_limit(limit));
+  std::vector<MessageRecord> messages;
+  while (select.step()) messages.push_back(read_message(connection_, select));
+  return messages;
+}
+
+std::vector<TimerRecord> SqliteTransaction::enrollment_timers(std::int64_t enrollment) {
+  Statement select(connection_, select_from(kTimerColumns, "FROM timers WHERE enrollment = ?1 ORDER BY due, id"));
+  select.bind(1, enrollment);
+  std::vector<TimerRecord> timers;
+  while (select.step()) timers.push_back(read_timer(connection_, select));
+  return timers;
+}
+
+std::size_t SqliteTransaction::erase_contact(std::string_view client, std::string_view contact) {
+  std::size_t unfinished = 0;
+  for (const auto& enrollment : contact_enrollments(client, contact)) {
+    if (enrollment.status == EnrollmentStatus::active || enrollment.status == EnrollmentStatus::waiting) ++unfinished;
+    delete_enrollment_timers(enrollment.id);
+  }
+  // The event log has no index by contact (it would slow every insert for a rare
+  // request): this one scans it.
+  for (const char* sql : {"DELETE FROM enrollments WHERE client = ?1 AND contact = ?2",
+                          "DELETE FROM messages WHERE client = ?1 AND contact = ?2",
+                          "DELETE FROM events WHERE client = ?1 AND contact = ?2",
+                          "DELETE FROM contacts WHERE client = ?1 AND id = ?2"}) {
+    Statement erase(connection_, sql);
+    erase.bind(1, client);
+    erase.bind(2, contact);
+    erase.run_to_end();
+  }
+  return unfinished;
+}
+
 int SqliteTransaction::count_recent_messages(std::string_view client, std::string_view contact,
                                              std::string_view channel, TimeMs since) {
   auto use = count_recent_messages_.use();

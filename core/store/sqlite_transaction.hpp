@@ -36,6 +36,10 @@ class SqliteTransaction final : public Transaction {
   std::vector<MessageRecord> due_messages(TimeMs now, std::size_t limit) override;
   std::optional<TimeMs> next_message_due() override;
   std::size_t requeue_sent_messages(TimeMs now) override;
+  std::vector<MessageRecord> contact_messages(std::string_view client, std::string_view contact,
+                                              std::size_t limit) override;
+  std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) override;
+  std::size_t erase_contact(std::string_view client, std::string_view contact) override;
   int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
                             TimeMs since) override;
 

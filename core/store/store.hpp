@@ -140,6 +140,11 @@ class Transaction {
   // Every enrollment of the contact, in every journey and run, oldest first.
   virtual std::vector<EnrollmentRecord> contact_enrollments(std::string_view client, std::string_view contact) = 0;
 
+  // Everything the store holds about one contact — attributes, events, enrollments,
+  // timers, messages — deleted (the right to be forgotten). Counters, which are
+  // aggregates, stay. Returns how many enrollments were still under way.
+  virtual std::size_t erase_contact(std::string_view client, std::string_view contact) = 0;
+
   // Timers. add assigns `id`.
   virtual void add_timer(TimerRecord& timer) = 0;
   virtual void delete_timer(std::int64_t id) = 0;
@@ -149,6 +154,8 @@ class Transaction {
   virtual std::vector<TimerRecord> due_timers(TimeMs now, std::size_t limit) = 0;
   // The earliest due time of any timer, if there is one (simulation jumps to it).
   virtual std::optional<TimeMs> next_timer_due() = 0;
+  // The timers of one enrollment (what it waits for, until when).
+  virtual std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) = 0;
 
   // Messages. insert assigns `id`; `idempotency_key` must be unique.
   virtual void insert_message(MessageRecord& message) = 0;
@@ -161,6 +168,9 @@ class Transaction {
   // provider that honours idempotency keys drops the repeat. Returns how many. Called
   // by a host at start-up, before it dispatches.
   virtual std::size_t requeue_sent_messages(TimeMs now) = 0;
+  // The contact's latest messages, most recently updated first, at most `limit`.
+  virtual std::vector<MessageRecord> contact_messages(std::string_view client, std::string_view contact,
+                                                      std::size_t limit) = 0;
   // Non-transactional messages sent or delivered to the contact since `since`, on
   // `channel` (or on every channel when empty): what pressure limits count.
   virtual int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,

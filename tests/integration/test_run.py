@@ -177,6 +177,35 @@ with tempfile.TemporaryDirectory() as tmp:
     check("journeys list their counts", journeys.get("welcome", {}).get("counts", {}).get("enrolled") == 2,
           R(status, body))
 
+    # --- contacts ----------------------------------------------------------------------
+    status, body, _ = host.request("GET", "/v1/clients/demo/contacts/ann", token=DEMO_KEY)
+    ann = json.loads(body) if status == 200 else {}
+    welcome_run = [e for e in ann.get("enrollments", []) if e["journey"] == "welcome"]
+    check("a contact shows its attributes, where it is in each journey and its messages",
+          ann.get("attributes", {}).get("first_name") == "Ann" and welcome_run and
+          welcome_run[0]["status"] == "waiting" and "waiting_until" in welcome_run[0] and
+          len(ann.get("messages", [])) == 2 and all(m["status"] == "delivered" for m in ann["messages"]),
+          R(status, body))
+    status, body, _ = host.request("PUT", "/v1/clients/demo/contacts/ann", {"attributes": {"plan": "pro", "email": None}},
+                                   DEMO_KEY)
+    merged = json.loads(body).get("attributes", {}) if status == 200 else {}
+    check("PUT merges attributes (null removes one)", merged.get("plan") == "pro" and "email" not in merged and
+          merged.get("first_name") == "Ann", R(status, body))
+    status, body, _ = host.request("PUT", "/v1/clients/demo/contacts/ann", {"attrs": {}}, DEMO_KEY)
+    check("a PUT without attributes is 400", status == 400 and "attributes" in body, R(status, body))
+    status, body, _ = host.request("GET", "/v1/clients/demo/contacts/nobody", token=DEMO_KEY)
+    check("an unknown contact is 404", status == 404 and "unknown_contact" in body, R(status, body))
+    status, body, _ = host.request("GET", "/v1/clients/other/contacts/ann", token=DEMO_KEY)
+    check("a contact of another client is out of a key's reach", status == 401, R(status, body))
+    status, body, _ = host.request("DELETE", "/v1/clients/demo/contacts/ann", token=DEMO_KEY)
+    check("DELETE erases the contact and ends its enrollments",
+          status == 200 and json.loads(body)["enrollments_ended"] >= 1, R(status, body))
+    status, body, _ = host.request("GET", "/v1/clients/demo/contacts/ann", token=DEMO_KEY)
+    check("... after which nothing is left of it", status == 404, R(status, body))
+    status, body, _ = host.request("POST", "/v1/admin/clock", {"advance": "3d"}, ADMIN)
+    check("... and no timer of it fires later", status == 200 and
+          len([m for m in outbox(root) if m["contact"]["id"] == "ann"]) == 2, R(status, body))
+
     status, body, headers = host.request("GET", "/metrics")
     check("/metrics is Prometheus text with the engine's counts",
           status == 200 and headers.get("Content-Type", "").startswith("text/plain; version=0.0.4") and

@@ -98,3 +98,55 @@ TEST_CASE("contact_enrollments lists the contact's enrollments in every journey,
   check_same_enrollment(found[2], welcome_again);
   CHECK(read(store, [](Transaction& tx) { return tx.contact_enrollments("acme", "nobody"); }).empty());
 }
+
+TEST_CASE("erase_contact deletes everything about one contact and nothing about others") {
+  SqliteStore store(":memory:");
+  auto ann = make_enrollment("ann");
+  auto bob = make_enrollment("bob");
+  store.transact([&](Transaction& tx) {
+    tx.upsert_contact({"acme", "ann", R"({"email":"ann@example.test"})", 1000});
+    tx.upsert_contact({"acme", "bob", R"({"email":"bob@example.test"})", 1000});
+    auto e1 = make_event("e1", "ann"), e2 = make_event("e2", "bob");
+    tx.insert_event(e1);
+    tx.insert_event(e2);
+    tx.insert_enrollment(ann);
+    tx.insert_enrollment(bob);
+    auto t1 = make_timer(9000, ann.id), t2 = make_timer(9000, bob.id);
+    tx.add_timer(t1);
+    tx.add_timer(t2);
+    auto m1 = make_message("k-ann", MessageStatus::queued, 5000, "ann");
+    auto m2 = make_message("k-bob", MessageStatus::queued, 5000, "bob");
+    tx.insert_message(m1);
+    tx.insert_message(m2);
+    tx.add_to_counter("acme", "welcome", "", "enrolled", 2);
+  });
+  CHECK(read(store, [](Transaction& tx) { return tx.erase_contact("acme", "ann"); }) == 1);
+  store.transact([&](Transaction& tx) {
+    CHECK_FALSE(tx.find_contact("acme", "ann"));
+    CHECK(tx.contact_enrollments("acme", "ann").empty());
+    CHECK(tx.enrollment_timers(ann.id).empty());
+    CHECK(tx.contact_messages("acme", "ann", 10).empty());
+    auto again = make_event("e1", "ann");
+    CHECK(tx.insert_event(again));  // the event log forgot it too
+    CHECK(tx.find_contact("acme", "bob"));
+    CHECK(tx.contact_enrollments("acme", "bob").size() == 1);
+    CHECK(tx.enrollment_timers(bob.id).size() == 1);
+    CHECK(tx.contact_messages("acme", "bob", 10).size() == 1);
+    CHECK(tx.counter("acme", "welcome", "", "enrolled") == 2);  // aggregates stay
+  });
+}
+
+TEST_CASE("contact_messages lists the latest first, at most limit") {
+  SqliteStore store(":memory:");
+  store.transact([&](Transaction& tx) {
+    for (int i = 0; i < 5; ++i) {
+      auto message = make_message("k" + std::to_string(i), MessageStatus::delivered, 5000, "ann");
+      message.updated_at = 1000 + i;
+      tx.insert_message(message);
+    }
+  });
+  const auto latest = read(store, [](Transaction& tx) { return tx.contact_messages("acme", "ann", 2); });
+  REQUIRE(latest.size() == 2);
+  CHECK(latest[0].idempotency_key == "k4");
+  CHECK(latest[1].idempotency_key == "k3");
+}
