@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -22,6 +23,7 @@
 #include "engine/engine.hpp"
 #include "host/loaded_config.hpp"
 #include "schedule/clock.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
 namespace parcours::cli {
@@ -122,16 +124,25 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 // Runs everything due up to `until` in due order, moving the clock to each due time.
-void drive(engine::Engine& engine, engine::Dispatcher& dispatcher, schedule::ManualClock& clock, TimeMs until) {
+// One question to the store a round for both next due times; the timers are not run
+// when none is due, nor the outbox when no message is due and no timer ran (either
+// would find nothing to do and report nothing).
+void drive(engine::Engine& engine, engine::Dispatcher& dispatcher, store::Store& store, schedule::ManualClock& clock,
+           TimeMs until) {
   while (true) {
-    const auto timer = engine.next_timer_due();
-    const auto message = dispatcher.next_message_due();
+    std::optional<TimeMs> timer, message;
+    store.transact([&](store::Transaction& tx) {
+      timer = tx.next_timer_due();
+      message = tx.next_message_due();
+    });
     std::optional<TimeMs> next = timer;
     if (message && (!next || *message < *next)) next = message;
     if (!next || *next > until) return;
     clock.set(*next);
-    engine.run_due_timers();
-    dispatcher.dispatch_due();
+    const TimeMs now = clock.now();
+    std::size_t fired = 0;
+    if (timer && *timer <= now) fired = engine.run_due_timers();
+    if (fired > 0 || (message && *message <= now)) dispatcher.dispatch_due();
   }
 }
 
@@ -206,16 +217,20 @@ int run_simulate_command(const std::vector<std::string>& args) {
   const TimeMs end = start + std::chrono::duration_cast<std::chrono::milliseconds>(*until).count();
 
   // The store: a temporary file that disappears with the run, unless --store names one.
+  // Nobody reads the temporary one afterwards, so it is a scratch store: committed in
+  // batches, never synced (store/sqlite_store.hpp).
   std::filesystem::path temporary;
   if (store_url.empty()) {
     temporary = std::filesystem::temp_directory_path() /
                 ("parcours-simulate-" + std::to_string(::getpid()) + "-" + std::to_string(start));
     std::filesystem::create_directories(temporary);
-    store_url = "sqlite://" + (temporary / "simulate.db").string();  // an absolute path: sqlite:///tmp/...
   }
   int status = kExitOk;
   try {
-    auto store = store::open_store(store_url);
+    std::unique_ptr<store::Store> store =
+        temporary.empty() ? store::open_store(store_url)
+                          : std::make_unique<store::SqliteStore>((temporary / "simulate.db").string(),
+                                                                 store::SqliteStore::Durability::none);
     schedule::ManualClock clock(start);
     TimelinePrinter printer(format == "json");
     engine::Engine engine(loaded.clients, loaded.journeys, *store, clock, &printer);
@@ -223,12 +238,12 @@ int run_simulate_command(const std::vector<std::string>& args) {
     engine::Dispatcher dispatcher(engine, *store, clock, sender, &printer);
     for (const auto& event : events) {
       const TimeMs at = std::max(event.time.value_or(start), clock.now());
-      drive(engine, dispatcher, clock, at);
+      drive(engine, dispatcher, *store, clock, at);
       clock.set(at);
       engine.ingest(client_id, {event});
-      drive(engine, dispatcher, clock, clock.now());
+      drive(engine, dispatcher, *store, clock, clock.now());
     }
-    drive(engine, dispatcher, clock, end);
+    drive(engine, dispatcher, *store, clock, end);
     printer.flush();
   } catch (const std::exception& error) {
     std::cerr << "parcours simulate: " << error.what() << '\n';
