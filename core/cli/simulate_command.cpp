@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 
 #include "cli/config_directory.hpp"
 #include "cli/usage.hpp"
@@ -45,7 +47,9 @@ class RecordingSender final : public engine::ChannelSender {
 // Prints the timeline. A send step's message is dispatched after the steps that
 // follow it in the same instant have run (the engine only queues it), so actions are
 // held until the clock moves and a send or suppressed is printed where its step ran;
-// one deferred by quiet hours, or retried, is printed when it happens.
+// one deferred by quiet hours, or retried, is printed when it happens. What is held
+// is printed as soon as nothing before it waits for a message's outcome, so a
+// hundred thousand contacts starting in one instant are not all kept in memory.
 class TimelinePrinter final : public engine::Observer {
  public:
   explicit TimelinePrinter(bool as_json) : as_json_(as_json) {}
@@ -53,26 +57,29 @@ class TimelinePrinter final : public engine::Observer {
 
   void on_queued(const engine::Action& action) override {
     hold_until(action.time);
+    // An idempotency key is queued once (the store keeps them unique).
+    slots_.emplace(action.message_key, first_ + held_.size());
     held_.push_back({action.message_key, std::nullopt});
   }
 
   void on_action(const engine::Action& action) override {
     hold_until(action.time);
-    if (!action.message_key.empty()) {
-      const auto slot = std::find_if(held_.begin(), held_.end(),
-                                     [&](const Held& held) { return held.key == action.message_key && !held.action; });
-      if (slot != held_.end()) {
-        slot->action = action;
-        return;
-      }
+    const auto slot = action.message_key.empty() ? slots_.end() : slots_.find(action.message_key);
+    if (slot != slots_.end()) {
+      held_[slot->second - first_].action = action;
+      slots_.erase(slot);
+    } else {
+      held_.push_back({{}, action});
     }
-    held_.push_back({{}, action});
+    while (!held_.empty() && held_.front().action) {
+      print(*held_.front().action);
+      held_.pop_front();
+      ++first_;
+    }
   }
 
   void flush() {
-    for (const auto& held : held_)
-      if (held.action) print(*held.action);
-    held_.clear();
+    end_instant();
     std::cout.flush();
   }
 
@@ -82,24 +89,51 @@ class TimelinePrinter final : public engine::Observer {
     std::optional<engine::Action> action;
   };
 
+  // The clock moved: what is held is printed, and a queued message that got no
+  // outcome in its instant keeps no place.
+  void end_instant() {
+    for (const auto& held : held_)
+      if (held.action) print(*held.action);
+    first_ += held_.size();
+    held_.clear();
+    slots_.clear();
+  }
+
   void hold_until(TimeMs time) {
-    if (time != time_) flush();
+    if (time != time_) end_instant();
     time_ = time;
   }
 
+  static std::string quoted(const std::string& text) {
+    return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
   void print(const engine::Action& action) const {
-    const json detail = json::parse(action.detail_json);
     if (as_json_) {
-      json line{{"time", schedule::format_time(action.time)},
-                {"contact", action.contact},
-                {"journey", action.journey},
-                {"step", action.step.empty() ? json(nullptr) : json(action.step)},
-                {"action", action.action}};
-      if (!action.channel.empty()) line["channel"] = action.channel;
-      line["detail"] = detail;
-      std::cout << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      // {"action", "channel" (when there is one), "contact", "detail", "journey",
+      // "step", "time"}: the keys in the order a JSON object of them dumps. The detail
+      // is already JSON text, made by dump().
+      std::string line = "{\"action\":";
+      line += quoted(action.action);
+      if (!action.channel.empty()) {
+        line += ",\"channel\":";
+        line += quoted(action.channel);
+      }
+      line += ",\"contact\":";
+      line += quoted(action.contact);
+      line += ",\"detail\":";
+      line += action.detail_json;
+      line += ",\"journey\":";
+      line += quoted(action.journey);
+      line += ",\"step\":";
+      line += action.step.empty() ? std::string("null") : quoted(action.step);
+      line += ",\"time\":";
+      line += quoted(schedule::format_time(action.time));
+      line += "}\n";
+      std::cout << line;
       return;
     }
+    const json detail = json::parse(action.detail_json);
     std::cout << schedule::format_time(action.time) << "  " << action.contact << "  " << action.journey << "  "
               << (action.step.empty() ? "-" : action.step) << "  " << action.action;
     if (!action.channel.empty()) std::cout << "  " << action.channel;
@@ -112,7 +146,9 @@ class TimelinePrinter final : public engine::Observer {
 
   bool as_json_;
   TimeMs time_ = 0;
-  std::vector<Held> held_;
+  std::deque<Held> held_;
+  std::size_t first_ = 0;                               // the number of the first held action
+  std::unordered_map<std::string, std::size_t> slots_;  // a queued message's key -> its held action's number
 };
 
 std::string read_file(const std::filesystem::path& path) {
