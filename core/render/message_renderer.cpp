@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -63,12 +64,32 @@ FileCache& cache() {
   return instance;
 }
 
+// The data of a message's renders, converted when the first text with a tag needs it.
+class LazyData {
+ public:
+  explicit LazyData(const std::string& data_json) : data_json_(data_json) {}
+  const RenderData& get() {
+    if (!data_) data_ = std::make_unique<RenderData>(data_json_);
+    return *data_;
+  }
+
+ private:
+  const std::string& data_json_;
+  std::unique_ptr<RenderData> data_;
+};
+
+// A text without a tag renders as itself: no conversion of the data, no parse.
+std::string render_text(const std::string& text, LazyData& data, const Partials& partials, Escape escape) {
+  if (!has_tags(text)) return text;
+  return render_mustache(text, data.get(), partials, escape);
+}
+
 // Renders every string in a parameter value, recursively (lists and tables too).
-json render_value(const json& value, const std::string& data_json, const Partials& partials, Escape escape) {
-  if (value.is_string()) return render_mustache(value.get<std::string>(), data_json, partials, escape);
+json render_value(const json& value, LazyData& data, const Partials& partials, Escape escape) {
+  if (value.is_string()) return render_text(value.get_ref<const std::string&>(), data, partials, escape);
   if (value.is_array() || value.is_object()) {
     json out = value;
-    for (auto& item : out) item = render_value(item, data_json, partials, escape);
+    for (auto& item : out) item = render_value(item, data, partials, escape);
     return out;
   }
   return value;
@@ -80,9 +101,10 @@ RenderedMessage render_message(const fs::path& templates_dir, const std::string&
                                const std::string& data_json) {
   const json params = json::parse(params_json);
   const Partials partials = cache().partials(templates_dir / "partials");
+  LazyData data(data_json);
   const auto render = [&](const std::string& where, const std::string& text, Escape escape) {
     try {
-      return render_mustache(text, data_json, partials, escape);
+      return render_text(text, data, partials, escape);
     } catch (const std::exception& error) {
       throw std::runtime_error(where + ": " + error.what());
     }
@@ -117,7 +139,7 @@ RenderedMessage render_message(const fs::path& templates_dir, const std::string&
     }
     const Escape escape = key == "html" ? Escape::html : Escape::none;
     try {
-      rendered[key] = render_value(value, data_json, partials, escape);
+      rendered[key] = render_value(value, data, partials, escape);
     } catch (const std::exception& error) {
       throw std::runtime_error("parameter '" + key + "': " + error.what());
     }

@@ -71,19 +71,37 @@ mstch::node to_node(const json& value) {
 
 }  // namespace
 
-std::string render_mustache(const std::string& text, const std::string& data_json, const Partials& partials,
-                            Escape escape) {
+struct RenderData::Node {
+  mstch::node node;
+};
+
+RenderData::RenderData(const std::string& data_json) : node_(std::make_unique<Node>()) {
+  node_->node = to_node(json::parse(data_json));
+}
+
+RenderData::~RenderData() = default;
+
+bool has_tags(const std::string& text) {
+  return text.find("{{") != std::string::npos;
+}
+
+std::string render_mustache(const std::string& text, const RenderData& data, const Partials& partials, Escape escape) {
   install_escape();
   const Escape previous = current_escape;
   current_escape = escape;
   try {
-    auto out = mstch::render(text, to_node(json::parse(data_json)), partials);
+    auto out = mstch::render(text, data.node_->node, partials);
     current_escape = previous;
     return out;
   } catch (...) {
     current_escape = previous;
     throw;
   }
+}
+
+std::string render_mustache(const std::string& text, const std::string& data_json, const Partials& partials,
+                            Escape escape) {
+  return render_mustache(text, RenderData(data_json), partials, escape);
 }
 
 }  // namespace parcours::render

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace parcours::render {
@@ -14,9 +15,30 @@ enum class Escape {
 
 using Partials = std::map<std::string, std::string>;
 
+// The root context of renders: a JSON document converted once, for every text of a
+// message rendered with the same data.
+class RenderData {
+ public:
+  explicit RenderData(const std::string& data_json);
+  ~RenderData();
+  RenderData(const RenderData&) = delete;
+  RenderData& operator=(const RenderData&) = delete;
+
+ private:
+  struct Node;  // mstch's node, kept out of this header
+  std::unique_ptr<Node> node_;
+  friend std::string render_mustache(const std::string& text, const RenderData& data, const Partials& partials,
+                                     Escape escape);
+};
+
 // Renders `text` with `data_json` (a JSON document) as the root context. Thread-safe:
 // the escaping mode is per call, although mstch keeps its escape function global.
 std::string render_mustache(const std::string& text, const std::string& data_json, const Partials& partials = {},
                             Escape escape = Escape::html);
+std::string render_mustache(const std::string& text, const RenderData& data, const Partials& partials = {},
+                            Escape escape = Escape::html);
+
+// Whether `text` has a Mustache tag at all: a text without one renders as itself.
+bool has_tags(const std::string& text);
 
 }  // namespace parcours::render
