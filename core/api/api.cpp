@@ -7,6 +7,7 @@
 
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
+#include "api/unsubscribe_route.hpp"
 #include "config/duration.hpp"
 #include "host/runtime.hpp"
 #include "store/store.hpp"
@@ -154,6 +155,7 @@ HttpResponse admin_route(host::Service& service, const std::vector<std::string>&
 // The route's pattern, for metric labels (never the client's or contact's id).
 std::string route_label(const std::vector<std::string>& path) {
   if (path.empty()) return "/";
+  if (path[0] == "u") return "/u/{token}";
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") {
     std::string label = "/v1/clients/{client}";
     for (std::size_t i = 3; i < path.size(); ++i) label += "/" + path[i];
@@ -179,6 +181,7 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
     response.body = service.metrics().text();
     return response;
   }
+  if (path.size() == 2 && path[0] == "u") return unsubscribe_route(service, path[1], request);
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
   return HttpResponse::error(404, "not_found", "no such route: " + request.path);

@@ -69,7 +69,8 @@ bool over_pressure(store::Transaction& tx, const config::ClientConfig& client, c
 }
 
 // The data templates see (CONFIG.md, "Templates").
-json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact) {
+json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact,
+                   const links::LinkSigner* links) {
   json data;
   data["contact"] = contact;
   data["contact"]["id"] = message.contact;
@@ -77,6 +78,7 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   data["event"] = event.contains("properties") ? event["properties"] : json::object();
   data["journey"] = {{"id", message.journey}, {"step", message.step}};
   data["client"] = {{"id", client.id}, {"name", client.name}};
+  data["links"] = {{"unsubscribe", links ? links->unsubscribe_url(client.id, message.contact, message.channel) : ""}};
   return data;
 }
 
@@ -189,7 +191,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       Pending pending{message, &config, channel, {}, json::object(), decided};
       try {
         const auto rendered = render::render_message(config.directory / "templates", message.params_json,
-                                                     template_data(config, message, contact).dump());
+                                                     template_data(config, message, contact, links_).dump());
         pending.rendered = json::parse(rendered.params_json);
         json wire{{"idempotency_key", message.idempotency_key},
                   {"channel", message.channel},

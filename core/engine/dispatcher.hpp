@@ -19,6 +19,7 @@
 #include "config/client_config.hpp"
 #include "engine/engine.hpp"
 #include "engine/timeline.hpp"
+#include "links/link_signer.hpp"
 #include "schedule/clock.hpp"
 #include "store/store.hpp"
 
@@ -61,6 +62,10 @@ class Dispatcher {
 
   std::optional<schedule::TimeMs> next_message_due();
 
+  // Signs the links templates see as `links.unsubscribe`; without one that link is
+  // empty. Not owned; must outlive the dispatcher.
+  void set_link_signer(const links::LinkSigner* signer) { links_ = signer; }
+
   // The delay before attempt `attempts + 1` of the message with `key`: doubling from
   // first_delay, capped, with a deterministic jitter in [50%, 100%] so retries of many
   // messages spread out and a simulation is repeatable.
@@ -73,6 +78,7 @@ class Dispatcher {
   ChannelSender& sender_;
   Observer* observer_;
   RetryPolicy retry_;
+  const links::LinkSigner* links_ = nullptr;
 
   // `rate` on a channel: a token bucket per (client, channel), refilled at the rate,
   // holding at most one second's worth (at least one). In memory: each host paces its

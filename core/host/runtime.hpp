@@ -10,11 +10,13 @@
 #include "host/loaded_config.hpp"
 #include "host/plugin_channels.hpp"
 #include "host/work_runner.hpp"
+#include "links/link_signer.hpp"
 
 namespace parcours::host {
 
 struct Runtime {
   LoadedConfig loaded;
+  std::unique_ptr<links::LinkSigner> links;  // with this config's [server] public_url
   std::unique_ptr<PluginChannels> channels;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Dispatcher> dispatcher;

@@ -50,6 +50,8 @@ Service::Service(ServiceOptions options) : options_(std::move(options)) {
   // Relative to the directory the host runs in, as the file channel's path is: under
   // systemd that is WorkingDirectory (/var/lib/parcours), not the config folder in /etc.
   store_ = store::open_store(store_url_, ".");
+  store_->transact(
+      [&](store::Transaction& tx) { link_secret_ = tx.host_setting("link_secret", links::random_secret()); });
   runtime_ = build_runtime(std::move(loaded));
   const Recovery recovery = runtime_->runner->recover();
   (void)recovery;  // logged by recover()
@@ -63,11 +65,13 @@ Service::~Service() {
 std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
   auto runtime = std::make_shared<Runtime>();
   runtime->loaded = std::move(loaded);
+  runtime->links = std::make_unique<links::LinkSigner>(link_secret_, runtime->loaded.host.server.public_url);
   runtime->channels = std::make_unique<PluginChannels>(runtime->loaded);
   runtime->engine =
       std::make_unique<engine::Engine>(runtime->loaded.clients, runtime->loaded.journeys, *store_, *clock_, &metrics_);
   runtime->dispatcher =
       std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels, &metrics_);
+  runtime->dispatcher->set_link_signer(runtime->links.get());
   runtime->runner = std::make_unique<WorkRunner>(*runtime->engine, *runtime->dispatcher, *store_, *clock_);
   return runtime;
 }

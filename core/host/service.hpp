@@ -99,6 +99,7 @@ class Service {
   schedule::ManualClock* manual_clock_ = nullptr;
   std::unique_ptr<store::Store> store_;
   std::string store_url_;
+  std::string link_secret_;  // kept in the store: links stay valid across restarts and hosts
   Metrics metrics_;
 
   mutable std::mutex runtime_mutex_;

@@ -105,6 +105,14 @@ CREATE TABLE counters (
   PRIMARY KEY (client, journey, step, counter)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{2, "host settings", R"sql(
+-- Values the hosts of one store share and keep across restarts, such as the secret
+-- that signs unsubscribe and tracking links.
+CREATE TABLE host_settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

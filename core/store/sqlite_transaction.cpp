@@ -429,6 +429,17 @@ std::size_t SqliteTransaction::erase_contact(std::string_view client, std::strin
   return unfinished;
 }
 
+std::string SqliteTransaction::host_setting(std::string_view key, std::string_view value_if_absent) {
+  Statement insert(connection_, "INSERT INTO host_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING");
+  insert.bind(1, key);
+  insert.bind(2, value_if_absent);
+  insert.run_to_end();
+  Statement select(connection_, "SELECT value FROM host_settings WHERE key = ?1");
+  select.bind(1, key);
+  select.step();
+  return select.text(0);
+}
+
 int SqliteTransaction::count_recent_messages(std::string_view client, std::string_view contact,
                                              std::string_view channel, TimeMs since) {
   auto use = count_recent_messages_.use();

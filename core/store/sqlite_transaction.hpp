@@ -40,6 +40,7 @@ class SqliteTransaction final : public Transaction {
                                               std::size_t limit) override;
   std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) override;
   std::size_t erase_contact(std::string_view client, std::string_view contact) override;
+  std::string host_setting(std::string_view key, std::string_view value_if_absent) override;
   int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
                             TimeMs since) override;
 

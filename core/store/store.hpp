@@ -176,6 +176,10 @@ class Transaction {
   virtual int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
                                     TimeMs since) = 0;
 
+  // Host settings shared through the store: the value of `key`, or — when it has none
+  // yet — `value_if_absent`, stored. Every host of one store gets the same answer.
+  virtual std::string host_setting(std::string_view key, std::string_view value_if_absent) = 0;
+
   // Per-step counters ("entered", "sent", "delivered", ...), added to.
   virtual void add_to_counter(std::string_view client, std::string_view journey, std::string_view step,
                               std::string_view counter, std::int64_t delta) = 0;

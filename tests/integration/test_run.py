@@ -206,6 +206,35 @@ with tempfile.TemporaryDirectory() as tmp:
     check("... and no timer of it fires later", status == 200 and
           len([m for m in outbox(root) if m["contact"]["id"] == "ann"]) == 2, R(status, body))
 
+    # --- unsubscribe links ---------------------------------------------------------------
+    host.events({"id": "e-eve", "type": "contact.signed_up", "contact": "eve",
+                 "attributes": {"first_name": "Eve", "consent": {"email": True}}})
+    eventually(lambda: any(m["contact"]["id"] == "eve" for m in outbox(root)))
+    eve_mail = [m for m in outbox(root) if m["contact"]["id"] == "eve"]
+    link = re.search(r"Unsubscribe: (http://localhost:8080/u/([\w.-]+))", eve_mail[0]["content"]["text"]) \
+        if eve_mail else None
+    check("the email carries a signed unsubscribe link on [server] public_url", link is not None,
+          R(0, str(eve_mail)))
+    token = link.group(2) if link else "x.y"
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    status, body, _ = host.request("POST", "/u/" + forged)
+    check("a forged unsubscribe token is 404 and records nothing", status == 404 and
+          json.loads(host.request("GET", "/v1/clients/demo/contacts/eve", token=DEMO_KEY)[1])["attributes"]["consent"][
+              "email"] is True, R(status, body))
+    status, body, headers = host.request("GET", "/u/" + token)
+    check("GET on the link shows a page with a button, and changes nothing",
+          status == 200 and headers.get("Content-Type", "").startswith("text/html") and "<form method=\"post\"" in body
+          and "Demo Shop" in body, R(status, body))
+    status, body, _ = host.request("POST", "/u/" + token, raw=b"List-Unsubscribe=One-Click",
+                                   content_type="application/x-www-form-urlencoded")
+    eve = json.loads(host.request("GET", "/v1/clients/demo/contacts/eve", token=DEMO_KEY)[1])
+    check("POST (RFC 8058 one-click) withdraws consent for that channel",
+          status == 200 and "unsubscribed" in body and eve["attributes"]["consent"]["email"] is False, R(status, body))
+    before = len([m for m in outbox(root) if m["contact"]["id"] == "eve"])
+    host.request("POST", "/v1/admin/clock", {"advance": "2d"}, ADMIN)
+    check("... so the next email of the series is not sent",
+          len([m for m in outbox(root) if m["contact"]["id"] == "eve"]) == before, R(0, ""))
+
     status, body, headers = host.request("GET", "/metrics")
     check("/metrics is Prometheus text with the engine's counts",
           status == 200 and headers.get("Content-Type", "").startswith("text/plain; version=0.0.4") and
