@@ -272,6 +272,9 @@ int run_simulate_command(const std::vector<std::string>& args) {
     engine::Engine engine(loaded.clients, loaded.journeys, *store, clock, &printer);
     RecordingSender sender;
     engine::Dispatcher dispatcher(engine, *store, clock, sender, &printer);
+    // A fixed secret: a simulation's links (never served) are the same at every run.
+    const links::LinkSigner links("simulate", loaded.host.server.public_url);
+    dispatcher.set_link_signer(&links);
     for (const auto& event : events) {
       const TimeMs at = std::max(event.time.value_or(start), clock.now());
       drive(engine, dispatcher, *store, clock, at);
