@@ -310,4 +310,23 @@ with tempfile.TemporaryDirectory() as tmp:
     code, log = host.stop()
     check("the restarted host stops cleanly", code == 0, R(code, log))
 
+    # --- [log] format = "json": one JSON object a line, whatever the message holds ------
+    toml = root / "config/parcours.toml"
+    toml.write_text(toml.read_text().replace('format = "text"', 'format = "json"').replace(
+        'level = "info"', 'level = "debug"'))
+    (root / "host.log").write_text("")
+    host = Host(root, daytime)
+    host.request("POST", "/v1/admin/reload", None, ADMIN)
+    code, log = host.stop()
+    lines = [line for line in log.splitlines() if line.startswith("{")]
+    parsed = []
+    for line in lines:
+        try:
+            parsed.append(json.loads(line))
+        except ValueError:
+            parsed.append(None)
+    check("with [log] format = \"json\" every line after start-up is a JSON object with time, level, message",
+          code == 0 and len(parsed) >= 3 and all(p and {"time", "level", "message"} <= set(p) for p in parsed) and
+          any("reloaded" in p["message"] for p in parsed if p), R(code, log))
+
 finish()
