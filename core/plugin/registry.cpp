@@ -114,6 +114,17 @@ std::string Instance::scan() {
   return source_answer(library_->take_string(d.scan(handle_)), plugin_id(), "scan");
 }
 
+bool Instance::takes_requests() const {
+  return descriptor().handle_request != nullptr;
+}
+
+std::string Instance::handle_request(const std::string& request_json) {
+  const auto& d = descriptor();
+  if (!d.handle_request) throw std::runtime_error("plugin '" + plugin_id() + "' takes no webhooks");
+  auto answer = library_->take_string(d.handle_request(handle_, request_json.c_str()));
+  return answer ? *answer : R"({"status": 500, "error": "the plugin returned nothing"})";
+}
+
 // --- Registry -------------------------------------------------------------------
 
 fs::path Registry::builtin_directory() {

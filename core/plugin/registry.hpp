@@ -74,6 +74,11 @@ class Instance {
   std::string lookup(const std::string& contact_json);
   std::string scan();
 
+  // Webhook triggers (ABI 1.1): whether the plugin takes requests, and its answer to
+  // one (plugin.h, handle_request). Thread-safe as far as the plugin is.
+  bool takes_requests() const;
+  std::string handle_request(const std::string& request_json);
+
   const parcours_plugin& descriptor() const;
   // The plugin's id, for log lines and messages.
   const std::string& plugin_id() const;

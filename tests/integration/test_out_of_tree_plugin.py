@@ -17,6 +17,7 @@ temporary folder for a post-mortem.
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,8 +107,11 @@ def check(build_dir, source_dir, tmp):
     rows = {line.split()[0]: line.split() for line in listing.splitlines() if line.strip()}
     if "console" not in rows:
         fail("the example plugin 'console' is not listed:\n" + listing)
-    if rows["console"][1:4] != ["channel", "1.0.0", "1.0"]:
-        fail("console is listed as {} (expected kind channel, version 1.0.0, ABI 1.0)".format(rows["console"]))
+    # Built against this tree's SDK: the ABI the host speaks (`parcours version` says it).
+    abi = re.search(r"plugin ABI (\d+\.\d+)", subprocess.run([parcours, "version"], capture_output=True,
+                                                            text=True).stdout).group(1)
+    if rows["console"][1:4] != ["channel", "1.0.0", abi]:
+        fail("console is listed as {} (expected kind channel, version 1.0.0, ABI {})".format(rows["console"], abi))
     if "file" not in rows:
         fail("the installed host's own 'file' plugin is not listed:\n" + listing)
     refused_line = "{}: not a Parcours plugin: it does not export parcours_plugin_entry".format(

@@ -10,12 +10,19 @@
 #ifndef FIXTURE_ABI_MAJOR
 #define FIXTURE_ABI_MAJOR PARCOURS_ABI_MAJOR
 #endif
-#ifndef FIXTURE_ABI_MINOR
-#define FIXTURE_ABI_MINOR PARCOURS_ABI_MINOR
+/* FIXTURE_ABI_1_0: a plugin built with the 1.0 SDK, whose descriptor ends before
+ * the fields 1.1 appended: a newer host must load it and read those as absent. */
+#ifdef FIXTURE_ABI_1_0
+#define FIXTURE_ABI_MINOR 0
+#define FIXTURE_STRUCT_SIZE offsetof(parcours_plugin, handle_request)
 #endif
 #ifndef FIXTURE_STRUCT_SIZE
 #define FIXTURE_STRUCT_SIZE sizeof(parcours_plugin)
 #endif
+#ifndef FIXTURE_ABI_MINOR
+#define FIXTURE_ABI_MINOR PARCOURS_ABI_MINOR
+#endif
+
 #ifndef FIXTURE_ID
 #define FIXTURE_ID "c-channel"
 #endif

@@ -30,7 +30,7 @@ extern "C" {
 /* The ABI this header describes. Bump the minor when appending a field; bump the
  * major (and refuse old plugins) only when a field changes meaning. */
 #define PARCOURS_ABI_MAJOR 1
-#define PARCOURS_ABI_MINOR 0
+#define PARCOURS_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define PARCOURS_PLUGIN_ENTRY_SYMBOL "parcours_plugin_entry"
@@ -142,6 +142,18 @@ typedef struct parcours_plugin {
    * {"$error": "message"} ('$' keys are reserved) or NULL. */
   char* (*lookup)(parcours_instance* instance, const char* contact_json);
   char* (*scan)(parcours_instance* instance);
+
+  /* ---- ABI 1.1 (a 1.0 plugin's descriptor ends above; the host reads this as NULL) ---- */
+
+  /* Optional, triggers: a webhook. The host hands over each request it receives on
+   * POST /v1/clients/{client}/hooks/{trigger name}, as a JSON object:
+   *   {"method": "POST", "path": "...", "query": "...",
+   *    "headers": {"content-type": "...", ...names in lower case}, "body": "..."}
+   * and returns a JSON object: {"status": 202, "events": [...]} to store those
+   * events (the ingestion format; all or nothing, then the host answers 202), or
+   * {"status": 4xx, "error": "..."} to refuse the request (nothing is stored).
+   * May be called from several threads at once on one instance. */
+  char* (*handle_request)(parcours_instance* instance, const char* request_json);
 } parcours_plugin;
 
 /* The one symbol every plugin exports. */

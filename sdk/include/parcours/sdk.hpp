@@ -42,6 +42,7 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -557,6 +558,30 @@ class Channel : public PluginBase {
 };
 
 // A trigger produces events through host().emit(), from its own thread or a timer.
+// A request a webhook trigger receives (plugin.h, handle_request).
+struct WebhookRequest {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  // The header's value, or "" when absent.
+  const std::string& header(const std::string& lower_case_name) const {
+    static const std::string empty;
+    const auto it = headers.find(lower_case_name);
+    return it == headers.end() ? empty : it->second;
+  }
+};
+
+// Its answer: the events to store (status 202), or a refusal (4xx with a message).
+struct WebhookResponse {
+  int status = 202;
+  std::vector<nlohmann::json> events;
+  std::string error;
+  static WebhookResponse accept(std::vector<nlohmann::json> events) { return {202, std::move(events), {}}; }
+  static WebhookResponse refuse(int status, std::string error) { return {status, {}, std::move(error)}; }
+};
+
 class Trigger : public PluginBase {
  public:
   static constexpr Kind kind = Kind::trigger;
@@ -564,6 +589,12 @@ class Trigger : public PluginBase {
   virtual void start() = 0;
   // Stops producing events; must return only when no emit() is in flight.
   virtual void stop() = 0;
+  // Webhook triggers override this (ABI 1.1): the events in one request the host
+  // received for this instance. A throw is answered 400 with its message.
+  virtual WebhookResponse handle_request(const WebhookRequest& request) {
+    (void)request;
+    throw std::logic_error("this trigger takes no webhooks");
+  }
 };
 
 // A source enriches contacts and/or lists audiences. Override lookup(), scan() or
@@ -729,6 +760,33 @@ struct Adapter {
     }
   }
 
+  static char* handle_request(parcours_instance* instance, const char* request_json) noexcept {
+    try {
+      const auto wire = nlohmann::json::parse(request_json ? request_json : "");
+      WebhookRequest request;
+      request.method = wire.value("method", "");
+      request.path = wire.value("path", "");
+      request.query = wire.value("query", "");
+      request.body = wire.value("body", "");
+      if (const auto it = wire.find("headers"); it != wire.end() && it->is_object())
+        for (auto header = it->begin(); header != it->end(); ++header)
+          if (header->is_string()) request.headers[header.key()] = header->template get<std::string>();
+      const WebhookResponse response = plugin(instance).handle_request(request);
+      nlohmann::json out{{"status", response.status}};
+      if (response.status >= 200 && response.status < 300)
+        out["events"] = response.events;
+      else
+        out["error"] = response.error;
+      return copy_string(dump(out));
+    } catch (...) {
+      try {
+        return copy_string(dump(nlohmann::json{{"status", 400}, {"error", current_exception_message()}}));
+      } catch (...) {
+        return nullptr;
+      }
+    }
+  }
+
   // A failed lookup/scan, as plugin.h defines it: {"$error": "message"} ('$' keys
   // are reserved, so no attribute can be mistaken for it).
   static char* error_object(const std::string& message) noexcept {
@@ -773,6 +831,10 @@ template <typename Plugin>
 constexpr bool overrides_scan() {
   return !std::is_same_v<decltype(&Plugin::scan), decltype(&Source::scan)>;
 }
+template <typename Plugin>
+constexpr bool overrides_handle_request() {
+  return !std::is_same_v<decltype(&Plugin::handle_request), decltype(&Trigger::handle_request)>;
+}
 
 // The descriptor and the strings it points to, built once per library. Never
 // copied or moved: the descriptor points into its own members.
@@ -806,6 +868,7 @@ class Described {
     if constexpr (std::is_base_of_v<Trigger, Plugin>) {
       descriptor_.start = &A::start;
       descriptor_.stop = &A::stop;
+      if constexpr (overrides_handle_request<Plugin>()) descriptor_.handle_request = &A::handle_request;
     }
     if constexpr (std::is_base_of_v<Source, Plugin>) {
       if constexpr (overrides_lookup<Plugin>()) descriptor_.lookup = &A::lookup;

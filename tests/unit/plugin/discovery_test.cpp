@@ -36,7 +36,7 @@ TEST_CASE("Discovery loads a valid SDK plugin with its id, kind, version, ABI an
   CHECK(plugin.declaration.version == "2.3.4");
   CHECK(plugin.declaration.description == "A channel for the loader's tests");
   CHECK(plugin.abi_major == 1);
-  CHECK(plugin.abi_minor == 0);
+  CHECK(plugin.abi_minor == PARCOURS_ABI_MINOR);
   CHECK(plugin.file == fixture_dir("valid") / "parcours-test-channel.so");
   CHECK(registry.find("test-channel") == &plugin.declaration);
   CHECK(registry.find("nope") == nullptr);

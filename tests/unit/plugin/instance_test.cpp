@@ -177,6 +177,32 @@ TEST_CASE("A trigger emits through the host table, with the host's clock") {
   CHECK(host.logs == std::vector<std::string>{"starting"});
 }
 
+TEST_CASE("A webhook trigger (ABI 1.1) answers requests with events or a refusal, never a crash") {
+  auto registry = registry_of({"kinds"});
+  auto instance = registry.create("test-trigger", R"({"emit": "order.created"})", nullptr);
+  REQUIRE(instance->takes_requests());
+  const json request{{"method", "POST"}, {"headers", {{"x-source", "shop"}}}, {"body", "c-7"}};
+  CHECK(json::parse(instance->handle_request(request.dump())) ==
+        json{{"status", 202},
+             {"events",
+              json::array({{{"type", "order.created"}, {"contact", "c-7"}, {"properties", {{"via", "shop"}}}}})}});
+  CHECK(json::parse(instance->handle_request(json{{"body", ""}}.dump())) ==
+        json{{"status", 422}, {"error", "the body names no contact"}});
+  CHECK(json::parse(instance->handle_request(json{{"body", "throw"}}.dump())) ==
+        json{{"status", 400}, {"error", "cannot read this payload"}});
+}
+
+TEST_CASE("A plugin built with the 1.0 SDK loads in a 1.1 host, and takes no webhooks") {
+  auto registry = registry_of({"abi-1-0"});
+  REQUIRE(registry.refused().empty());
+  REQUIRE(registry.plugins().size() == 1);
+  CHECK(registry.plugins()[0].abi_minor == 0);
+  auto instance = registry.create("old-channel", R"({"url": "x"})", nullptr);
+  CHECK_FALSE(instance->takes_requests());
+  CHECK(json::parse(instance->send("{}"))["status"] == "delivered");
+  CHECK_THROWS_WITH(instance->handle_request("{}"), Contains("takes no webhooks"));
+}
+
 TEST_CASE("A trigger whose start() fails reports the host's refusal as an error") {
   auto registry = registry_of({"kinds"});
   // No host table: the minimal host refuses events, and start() reports it.
