@@ -8,6 +8,7 @@
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
 #include "api/unsubscribe_route.hpp"
+#include "api/webhook_route.hpp"
 #include "config/duration.hpp"
 #include "host/runtime.hpp"
 #include "store/store.hpp"
@@ -182,6 +183,8 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
     return response;
   }
   if (path.size() == 2 && path[0] == "u") return unsubscribe_route(service, path[1], request);
+  if (path.size() == 5 && path[0] == "v1" && path[1] == "clients" && path[3] == "hooks")
+    return webhook_route(service, path[2], path[4], request);
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
   return HttpResponse::error(404, "not_found", "no such route: " + request.path);

@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "host/loaded_config.hpp"
 #include "host/plugin_channels.hpp"
+#include "host/plugin_triggers.hpp"
 #include "host/work_runner.hpp"
 #include "links/link_signer.hpp"
 
@@ -18,11 +19,14 @@ struct Runtime {
   LoadedConfig loaded;
   std::unique_ptr<links::LinkSigner> links;  // with this config's [server] public_url
   std::unique_ptr<PluginChannels> channels;
+  std::unique_ptr<PluginTriggers> triggers;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Dispatcher> dispatcher;
   std::unique_ptr<WorkRunner> runner;
   ~Runtime() {
-    // Users of the channels first, then the plugin instances, then the libraries.
+    // Triggers stop emitting first; then the users of the channels, then the plugin
+    // instances, then the libraries.
+    triggers.reset();
     runner.reset();
     dispatcher.reset();
     engine.reset();

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/dispatcher.hpp"
 #include "host/runtime.hpp"
 
@@ -72,6 +74,16 @@ std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
   runtime->dispatcher =
       std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels, &metrics_);
   runtime->dispatcher->set_link_signer(runtime->links.get());
+  runtime->triggers = std::make_unique<PluginTriggers>(
+      runtime->loaded, [this](const std::string& client, std::string_view event_json) -> std::optional<std::string> {
+        try {
+          const auto parsed = nlohmann::json::parse(event_json);
+          ingest(client, {engine::parse_event(parsed, "the emitted event")});
+          return std::nullopt;
+        } catch (const std::exception& error) {
+          return std::string(error.what());
+        }
+      });
   runtime->runner = std::make_unique<WorkRunner>(*runtime->engine, *runtime->dispatcher, *store_, *clock_);
   return runtime;
 }
@@ -95,6 +107,7 @@ void Service::stop() {
     if (stopping_ && !worker_.joinable()) return;
     stopping_ = true;
   }
+  if (const auto current = runtime(); current && current->triggers) current->triggers->stop();
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();  // the round under way finishes its sends first
 }
@@ -182,6 +195,8 @@ std::vector<std::string> Service::reload() {
       std::lock_guard lock(runtime_mutex_);
       runtime_.swap(fresh);
     }
+    fresh->triggers->stop();  // the old config's: no more events from it
+    runtime()->triggers->start();
     // `fresh` now holds the old runtime: it goes when the last request using it ends.
     metrics_.add("parcours_config_reloads_total", {{"result", "applied"}});
     spdlog::info("config reloaded from {}", options_.config_directory.string());
