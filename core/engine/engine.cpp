@@ -129,11 +129,13 @@ class Engine::Activation {
       if (journey->goal->when && !holds(*journey->goal->when, contact, scope(), *journey, enrollment.entered_at))
         continue;
       tx_.delete_enrollment_timers(enrollment.id);
+      if (enrollment.status == EnrollmentStatus::waiting) leave_wait(client, *journey, enrollment);
       enrollment.status = EnrollmentStatus::converted;
       enrollment.waiting_for.clear();
       enrollment.updated_at = now_;
       tx_.update_enrollment(enrollment);
       count(client.client->id, journey->id, "", "converted");
+      count_split_conversions(client, *journey, enrollment);
       report(client, enrollment, "", "goal", "", [&] { return json{{"event", event.type}}; });
     }
 
@@ -146,8 +148,9 @@ class Engine::Activation {
       const auto& wait = std::get<journey::WaitForStep>(step.detail);
       if (wait.when && !holds(*wait.when, contact, scope(), *journey, enrollment.entered_at)) continue;
       tx_.delete_enrollment_timers(enrollment.id);
+      leave_wait(client, *journey, enrollment);
       enrollment.waiting_for.clear();
-      enrollment.event_json = scope_json();
+      enrollment.event_json = with_split_arms(scope_json(), enrollment.event_json);
       run(client, *journey, enrollment, wait.on_event.index, depth);
     }
 
@@ -193,6 +196,7 @@ class Engine::Activation {
     const auto* journey = client.find(enrollment->journey);
     if (journey == nullptr) return;
     load_contact(client, enrollment->contact);
+    leave_wait(client, *journey, *enrollment);
     const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment->step));
     std::size_t next = step.next.index;
     if (timer.kind == store::TimerKind::timeout) {
@@ -216,8 +220,9 @@ class Engine::Activation {
     std::int64_t delta = 0;
   };
 
-  // Adds 1 to a per-step counter (written by finish_work()).
-  void count(std::string_view client, std::string_view journey, std::string_view step, std::string_view counter) {
+  // Adds `delta` to a per-step counter (written by finish_work()).
+  void count(std::string_view client, std::string_view journey, std::string_view step, std::string_view counter,
+             std::int64_t delta = 1) {
     counter_key_.clear();
     for (const std::string_view part : {client, journey, step, counter}) {
       counter_key_ += std::to_string(part.size());
@@ -230,8 +235,45 @@ class Engine::Activation {
                .emplace(counter_key_,
                         Counter{std::string(client), std::string(journey), std::string(step), std::string(counter), 0})
                .first;
-    ++it->second.delta;
+    it->second.delta += delta;
   }
+
+  // "waiting" is a gauge per step: pause() adds 1, and the enrollment's leaving the wait
+  // (its timer, its event, its goal) takes 1 off, so the dashboard can show how many
+  // wait at each step now without a query over enrollments.
+  void leave_wait(const ClientJourneys& client, const journey::Journey& journey, const EnrollmentRecord& enrollment) {
+    const auto index = static_cast<std::size_t>(enrollment.step);
+    if (index >= journey.steps.size()) return;
+    const auto& step = journey.steps[index];
+    count(client.client->id, journey.id, step.id.empty() ? "step " + std::to_string(index + 1) : step.id, "waiting",
+          -1);
+  }
+
+  // The split arms an enrollment took ride in its event scope (`split_arms`: step label →
+  // arm, from 1), which conditions and templates never see (they read `properties`): at
+  // its goal, each arm it took counts one conversion ("<label>#arm<N>", "converted").
+  void count_split_conversions(const ClientJourneys& client, const journey::Journey& journey,
+                               const EnrollmentRecord& enrollment) {
+    if (enrollment.event_json.find(kSplitArms) == std::string::npos) return;
+    const json scope = json::parse(enrollment.event_json);
+    const auto arms = scope.find("split_arms");
+    if (arms == scope.end() || !arms->is_object()) return;
+    for (const auto& [label, arm] : arms->items())
+      if (arm.is_number_integer())
+        count(client.client->id, journey.id, label + "#arm" + std::to_string(arm.get<int>()), "converted");
+  }
+
+  // `scope` (a new event scope, as text) with the split arms recorded in `previous`.
+  static std::string with_split_arms(std::string scope, const std::string& previous) {
+    if (previous.find(kSplitArms) == std::string::npos) return scope;
+    const json old = json::parse(previous);
+    const auto arms = old.find("split_arms");
+    if (arms == old.end()) return scope;
+    json fresh = json::parse(scope);
+    fresh["split_arms"] = *arms;
+    return fresh.dump();
+  }
+  static constexpr std::string_view kSplitArms = "\"split_arms\"";
 
   // Stores the enrollment: inserted (which assigns its id) the first time, else updated.
   void save_enrollment(EnrollmentRecord& enrollment) {
@@ -418,6 +460,11 @@ class Engine::Activation {
         case journey::StepKind::split: {
           const auto& split = std::get<journey::SplitStep>(step.detail);
           const std::size_t arm = split_arm(client_id, journey.id, enrollment.contact, split);
+          count(client_id, journey.id, label + "#arm" + std::to_string(arm + 1), "entered");
+          json scope = parsed_event ? *parsed_event : json::parse(enrollment.event_json);
+          scope["split_arms"][label] = arm + 1;
+          enrollment.event_json = scope.dump();
+          parsed_event = std::move(scope);
           report(client, enrollment, label, "split", "", [&] {
             return json{{"arm", arm + 1}, {"goto", split.arms[arm].target.name}};
           });
@@ -474,6 +521,7 @@ class Engine::Activation {
     enrollment.status = EnrollmentStatus::waiting;
     enrollment.updated_at = now_;
     save_enrollment(enrollment);
+    count(client.client->id, journey.id, label, "waiting");
     if (due) {
       store::TimerRecord timer;
       timer.due = *due;
@@ -483,7 +531,6 @@ class Engine::Activation {
       timer.kind = kind;
       tx_.add_timer(timer);
     }
-    (void)journey;
     report(client, enrollment, label, "wait", "", detail);
   }
 

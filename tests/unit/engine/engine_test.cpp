@@ -427,3 +427,88 @@ text = "4"
     if (a.action == "send" || a.action == "suppressed") outcomes.push_back(a.channel + " " + a.action);
   CHECK(outcomes == std::vector<std::string>{"sms send", "email send", "sms suppressed", "email send"});
 }
+
+TEST_CASE("counters follow enrollments: waiting per step goes up and down, split arms count entries and conversions") {
+  EngineFixture f(Journeys{{"ab", R"toml([entry]
+on = "visit"
+[goal]
+on = "order"
+[[steps]]
+id = "pick"
+split = [{ weight = 50, goto = "a" }, { weight = 50, goto = "b" }]
+[[steps]]
+id = "a"
+wait_for = "click"
+timeout = "1d"
+on_event = "after"
+on_timeout = "after"
+[[steps]]
+id = "b"
+wait = "1h"
+[[steps]]
+id = "after"
+wait = "2d"
+)toml"}});
+  const auto counter = [&](const std::string& step, const std::string& name) {
+    std::int64_t value = 0;
+    f.store->transact([&](parcours::store::Transaction& tx) { value = tx.counter("acme", "ab", step, name); });
+    return value;
+  };
+  std::map<std::string, int> arm_of;
+  for (int i = 0; i < 20; ++i) f.event(R"({"type":"visit","contact":"c)" + std::to_string(i) + "\"}");
+  for (const auto& action : f.timeline.actions)
+    if (action.action == "split") arm_of[action.contact] = nlohmann::json::parse(action.detail_json)["arm"];
+  REQUIRE(arm_of.size() == 20);
+  int in_a = 0;
+  for (const auto& [contact, arm] : arm_of) in_a += arm == 1;
+  REQUIRE(in_a > 0);
+  REQUIRE(in_a < 20);
+  CHECK(counter("pick#arm1", "entered") == in_a);
+  CHECK(counter("pick#arm2", "entered") == 20 - in_a);
+  CHECK(counter("a", "waiting") == in_a);
+  CHECK(counter("b", "waiting") == 20 - in_a);
+
+  // The awaited event moves arm 1 on; arm 2's contacts do not wait for it.
+  for (int i = 0; i < 20; ++i) f.event(R"({"type":"click","contact":"c)" + std::to_string(i) + "\"}");
+  CHECK(counter("a", "waiting") == 0);
+  CHECK(counter("after", "waiting") == in_a);
+  f.advance_to(test::kStart + test::kHour);
+  CHECK(counter("b", "waiting") == 0);
+  CHECK(counter("after", "waiting") == 20);
+
+  // Half of them order: their goal ends the wait, and each counts for the arm it took,
+  // also those whose scope a wait_for replaced since.
+  int converted_a = 0;
+  for (int i = 0; i < 10; ++i) {
+    const std::string contact = "c" + std::to_string(i);
+    f.event(R"({"type":"order","contact":")" + contact + "\"}");
+    converted_a += arm_of[contact] == 1;
+  }
+  CHECK(counter("", "converted") == 10);
+  CHECK(counter("after", "waiting") == 10);
+  CHECK(counter("pick#arm1", "converted") == converted_a);
+  CHECK(counter("pick#arm2", "converted") == 10 - converted_a);
+
+  f.advance_to(test::kStart + 4 * test::kDay);
+  CHECK(counter("after", "waiting") == 0);
+  CHECK(counter("", "completed") == 10);
+  CHECK(counter("pick#arm1", "converted") + counter("pick#arm2", "converted") == 10);
+}
+
+TEST_CASE("the split arms an enrollment took stay out of what conditions and templates see") {
+  EngineFixture f(Journeys{{"ab", R"toml([entry]
+on = "visit"
+[[steps]]
+id = "pick"
+split = [{ weight = 1, goto = "mail" }]
+[[steps]]
+id = "mail"
+send = "email"
+subject = "Hi"
+text = "total {{event.total}}"
+)toml"}});
+  f.event(R"({"type":"visit","contact":"ann","properties":{"total":3}})");
+  REQUIRE(f.sender.received.size() == 1);
+  CHECK(f.sender.received[0].dump().find("split_arms") == std::string::npos);
+  CHECK(f.enrollments("ann").at(0).event_json.find(R"("split_arms":{"pick":1})") != std::string::npos);
+}
