@@ -69,8 +69,8 @@ std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
   runtime->loaded = std::move(loaded);
   runtime->links = std::make_unique<links::LinkSigner>(link_secret_, runtime->loaded.host.server.public_url);
   runtime->channels = std::make_unique<PluginChannels>(runtime->loaded);
-  runtime->engine =
-      std::make_unique<engine::Engine>(runtime->loaded.clients, runtime->loaded.journeys, *store_, *clock_, &metrics_);
+  runtime->engine = std::make_unique<engine::Engine>(runtime->loaded.clients, runtime->loaded.journeys, *store_,
+                                                     *clock_, &engine_observer_);
   runtime->dispatcher =
       std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels, &metrics_);
   runtime->dispatcher->set_link_signer(runtime->links.get());
@@ -156,7 +156,6 @@ engine::IngestResult Service::ingest(const std::string& client, const std::vecto
   metrics_.add("parcours_events_ingested_total", {{"client", client}}, static_cast<double>(result.accepted));
   if (result.duplicates > 0)
     metrics_.add("parcours_event_duplicates_total", {{"client", client}}, static_cast<double>(result.duplicates));
-  if (result.accepted > 0) wake();
   return result;
 }
 

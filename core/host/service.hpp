@@ -101,6 +101,19 @@ class Service {
   std::string store_url_;
   std::string link_secret_;  // kept in the store: links stay valid across restarts and hosts
   Metrics metrics_;
+  // What the engine does goes to the metrics; a message it queues wakes the work
+  // thread to send it. Nothing else does: waking it for every event would cost every
+  // ingestion request a round of store transactions for nothing.
+  class EngineObserver final : public engine::Observer {
+   public:
+    explicit EngineObserver(Service& service) : service_(service) {}
+    void on_action(const engine::Action& action) override { service_.metrics_.on_action(action); }
+    void on_queued(const engine::Action&) override { service_.wake(); }
+
+   private:
+    Service& service_;
+  };
+  EngineObserver engine_observer_{*this};
 
   mutable std::mutex runtime_mutex_;
   std::shared_ptr<Runtime> runtime_;

@@ -15,7 +15,7 @@ namespace parcours::server {
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
-  std::size_t threads = 4;
+  std::size_t threads = 16;  // handlers block on store commits; more of them in flight make bigger group commits
   std::size_t body_limit = 10 * 1024 * 1024;  // 413 above it
   std::size_t header_limit = 16 * 1024;       // 431 above it
   std::chrono::seconds idle_timeout{30};      // a connection with no request for this long is closed
