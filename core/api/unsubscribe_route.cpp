@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/runtime.hpp"
+#include "render/mustache.hpp"
 
 namespace parcours::api {
 
@@ -10,19 +11,7 @@ using server::HttpResponse;
 
 namespace {
 
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using render::escape_html;
 
 HttpResponse page(int status, const std::string& title, const std::string& body) {
   HttpResponse response;

@@ -15,21 +15,6 @@ using nlohmann::json;
 // mstch keeps one global escape function; each call sets the mode for its own thread.
 thread_local Escape current_escape = Escape::html;
 
-std::string escape_html(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Installed on first use, not at static initialisation: mstch's own initialiser of the
 // global may run after ours.
 void install_escape() {
@@ -70,6 +55,21 @@ mstch::node to_node(const json& value) {
 }
 
 }  // namespace
+
+std::string escape_html(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 struct RenderData::Node {
   mstch::node node;

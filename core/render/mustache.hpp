@@ -31,6 +31,9 @@ class RenderData {
                                      Escape escape);
 };
 
+// & < > " as HTML entities: what `{{name}}` does in HTML, for pages the host writes.
+std::string escape_html(const std::string& text);
+
 // Renders `text` with `data_json` (a JSON document) as the root context. Thread-safe:
 // the escaping mode is per call, although mstch keeps its escape function global.
 std::string render_mustache(const std::string& text, const std::string& data_json, const Partials& partials = {},

@@ -23,6 +23,17 @@ send = "email"
 text = "hi"
 )toml";
 
+// An email, then an SMS: two channels, to see one paced or capped and not the other.
+const std::string kEmailThenSms = R"toml([entry]
+on = "go"
+[[steps]]
+send = "email"
+text = "mail"
+[[steps]]
+send = "sms"
+text = "text"
+)toml";
+
 std::string client_with(const std::string& email_extra, const std::string& sms_extra = "") {
   return "require_consent = false\n[channels.email]\nplugin = \"file\"\npath = \"x\"\n" + email_extra +
          "\n[channels.sms]\nplugin = \"file\"\npath = \"y\"\n" + sms_extra + "\n";
@@ -48,16 +59,7 @@ TEST_CASE("rate = \"2/s\": a burst of one second's worth, then one every half se
 }
 
 TEST_CASE("rate = \"60/m\" paces a backlog one a second, and other channels are not held back") {
-  const std::string journey = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "mail"
-[[steps]]
-send = "sms"
-text = "text"
-)toml";
-  EngineFixture f(Journeys{{"j", journey}}, client_with("rate = \"60/m\""));
+  EngineFixture f(Journeys{{"j", kEmailThenSms}}, client_with("rate = \"60/m\""));
   for (int i = 0; i < 3; ++i)
     f.engine->ingest("acme", {parcours::engine::parse_event(
                                  nlohmann::json{{"type", "go"}, {"contact", "c" + std::to_string(i)}}, "test")});
@@ -101,16 +103,7 @@ struct SlowSender final : parcours::engine::ChannelSender {
 }  // namespace
 
 TEST_CASE("concurrency caps the sends in flight per channel; channels run side by side") {
-  const std::string journey = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "mail"
-[[steps]]
-send = "sms"
-text = "text"
-)toml";
-  EngineFixture f(Journeys{{"j", journey}}, client_with("concurrency = 3", "concurrency = 1"));
+  EngineFixture f(Journeys{{"j", kEmailThenSms}}, client_with("concurrency = 3", "concurrency = 1"));
   SlowSender sender;
   parcours::engine::Dispatcher dispatcher(*f.engine, *f.store, f.clock, sender);
   std::vector<parcours::engine::IncomingEvent> events;
