@@ -21,11 +21,14 @@
 //   (e)  `parcours simulate` (the real binary) on a generated config: one client, one
 //        10-step journey of 30 days (send an email, wait 6 days, five times; the
 //        `file` channel, which simulate replaces by a recorder), and an NDJSON file of
-//        one sign-up per contact, spread over --simulate-spread seconds;
-//        `--format json > /dev/null`, wall time and peak RSS.
+//        one sign-up per contact, spread over --simulate-spread seconds (default a
+//        day: every action at its own instant); `--format json > /dev/null`, wall
+//        time and peak RSS.
+//   (f)  the same with every sign-up in one instant (an imported list): the engine
+//        and the dispatcher then work in batches of 500 timers and 200 messages.
 //
 // Usage: parcours_engine_bench [--events N] [--batch N] [--timer-limit N]
-//          [--simulate-contacts N] [--simulate-spread SECONDS] [--phases a,b,e]
+//          [--simulate-contacts N] [--simulate-spread SECONDS] [--phases a,b,e,f]
 //          [--contact-ids sequential|random] [--phase-timeout SECONDS] [--dir FOLDER]
 //          [--keep yes|no]
 // Defaults are the issue's targets: 1,000,000 events and enrollments, 100,000
@@ -85,8 +88,8 @@ struct Options {
   long batch = 1000;
   long timer_limit = 500;
   long simulate_contacts = 100'000;
-  long simulate_spread = 86'400;  // seconds over which the simulated sign-ups arrive
-  std::string phases = "a,b,e";   // (b) includes (c) and (d)
+  long simulate_spread = 86'400;   // seconds over which the simulated sign-ups arrive
+  std::string phases = "a,b,e,f";  // (b) includes (c) and (d)
   bool random_ids = false;
   double phase_timeout = 300;
   bool keep = false;  // leave the files (configs, events, databases) for profiling
@@ -97,7 +100,7 @@ struct Options {
   throw std::invalid_argument(
       why +
       "\nusage: parcours_engine_bench [--events N] [--batch N] [--timer-limit N] [--simulate-contacts N] "
-      "[--simulate-spread SECONDS] [--phases a,b,e] [--contact-ids sequential|random] [--phase-timeout SECONDS] "
+      "[--simulate-spread SECONDS] [--phases a,b,e,f] [--contact-ids sequential|random] [--phase-timeout SECONDS] "
       "[--dir FOLDER] [--keep yes|no]");
 }
 
@@ -532,7 +535,7 @@ void engine_phases(const Options& options, const fs::path& dir, Reporter& report
 // ---------------------------------------------------------------------------------
 // (e): the real `parcours simulate`.
 
-void write_simulate_input(const Options& options, const fs::path& dir) {
+void write_simulate_input(const Options& options, long spread, const fs::path& dir) {
   write_file(dir / "config" / "parcours.toml", "");
   write_file(dir / "config" / "clients" / kClient / "client.toml", R"toml(name = "Bench"
 timezone = "UTC"
@@ -557,8 +560,8 @@ on = "signup"
 
   std::ofstream events(dir / "events.ndjson", std::ios::binary);
   Ids ids(options.random_ids);
-  const double step_ms = static_cast<double>(options.simulate_spread) * 1000.0 /
-                         static_cast<double>(std::max<long>(options.simulate_contacts, 1));
+  const double step_ms =
+      static_cast<double>(spread) * 1000.0 / static_cast<double>(std::max<long>(options.simulate_contacts, 1));
   for (long i = 0; i < options.simulate_contacts; ++i) {
     const TimeMs time = kStart + static_cast<TimeMs>(static_cast<double>(i) * step_ms);
     json event{{"id", Ids::event(i)},
@@ -572,8 +575,8 @@ on = "signup"
   if (!events) throw std::runtime_error("cannot write the events file");
 }
 
-void simulate_phase(const Options& options, const fs::path& dir, Reporter& reporter) {
-  write_simulate_input(options, dir);
+void simulate_phase(const Options& options, long spread, const fs::path& dir, Reporter& reporter) {
+  write_simulate_input(options, spread, dir);
   const std::string binary = PARCOURS_BINARY;
   const std::string config = (dir / "config").string();
   const std::string events = (dir / "events.ndjson").string();
@@ -698,12 +701,22 @@ int main(int argc, char** argv) {
           get(all, "b_waiting_db_mib"), get(all, "b_peak_rss_mib"));
       std::fflush(stdout);
     }
-    if (wants(options, 'e')) {
-      merge(run_child("e", options.phase_timeout * 1.2, [&](Reporter& r) { simulate_phase(options, options.dir, r); }),
-            "e_");
-      std::printf("(e)  parcours simulate, %s contacts, 10 steps, 30 days: %.2f s%s, peak RSS %.1f MiB\n",
-                  thousands(get(all, "e_simulate_contacts")).c_str(), get(all, "e_simulate_seconds"),
-                  get(all, "e_simulate_timed_out") > 0 ? " (TIMED OUT, killed)" : "", get(all, "e_simulate_rss_mib"));
+    // (e) sign-ups spread over --simulate-spread seconds; (f) all in one instant.
+    for (const char phase : {'e', 'f'}) {
+      if (!wants(options, phase)) continue;
+      const std::string name(1, phase);
+      const long spread = phase == 'e' ? options.simulate_spread : 0;
+      merge(run_child(name, options.phase_timeout * 1.2,
+                      [&](Reporter& r) { simulate_phase(options, spread, options.dir / ("simulate-" + name), r); }),
+            name + "_");
+      std::printf(
+          "(%c)  parcours simulate, %s contacts signing up %s, 10 steps, 30 days: %.2f s%s, peak RSS %.1f "
+          "MiB\n",
+          phase, thousands(get(all, name + "_simulate_contacts")).c_str(),
+          spread > 0 ? ("over " + thousands(static_cast<double>(spread)) + " s").c_str() : "in one instant",
+          get(all, name + "_simulate_seconds"),
+          get(all, name + "_simulate_timed_out") > 0 ? " (TIMED OUT, killed)" : "",
+          get(all, name + "_simulate_rss_mib"));
       std::fflush(stdout);
     }
 
@@ -718,7 +731,8 @@ int main(int argc, char** argv) {
       print_verdict("timers", get(all, "b_timers_fired") / get(all, "b_timers_seconds"), 100'000, true, "steps/s");
       print_verdict("peak RSS, all waiting", get(all, "b_waiting_hwm_mib"), 200, false, "MiB");
     }
-    if (wants(options, 'e')) print_verdict("simulate", get(all, "e_simulate_seconds"), 10, false, "s");
+    if (wants(options, 'e')) print_verdict("simulate, spread", get(all, "e_simulate_seconds"), 10, false, "s");
+    if (wants(options, 'f')) print_verdict("simulate, one instant", get(all, "f_simulate_seconds"), 10, false, "s");
 
     if (options.keep) {
       std::printf("\nfiles kept in %s\n", options.dir.c_str());
