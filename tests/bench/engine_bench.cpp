@@ -355,7 +355,8 @@ void raw_ceiling(const Options& options, const fs::path& file, bool store_schema
   // The store's pragmas (sqlite_store.cpp).
   check(sqlite3_exec(db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
-                     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; PRAGMA journal_size_limit = 67108864;",
+                     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; PRAGMA journal_size_limit = 67108864; "
+                     "PRAGMA wal_autocheckpoint = 10000;",
                      nullptr, nullptr, nullptr),
         db, "pragmas");
   if (!store_schema)
