@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "config/duration.hpp"
@@ -23,6 +25,11 @@ struct Edge {
 
 std::string node_id(std::size_t index) {
   return index == kEnd ? "done" : "s" + std::to_string(index + 1);
+}
+
+// The label the engine's counters use: the step's id, or "step N".
+std::string counter_label(const Step& step) {
+  return step.id.empty() ? "step " + std::to_string(step.index + 1) : step.id;
 }
 
 // What a step does, in a few words: the second line of its box.
@@ -77,8 +84,8 @@ void collect(const Journey& journey, std::vector<Node>& nodes, std::vector<Edge>
   for (const Step& step : journey.steps) {
     const std::string id = node_id(step.index);
     const bool decides = step.kind == StepKind::branch || step.kind == StepKind::split;
-    nodes.push_back({id, (step.id.empty() ? "step " + std::to_string(step.index + 1) : step.id) + "\n" + describe(step),
-                     decides ? Node::Shape::decision : Node::Shape::step});
+    nodes.push_back(
+        {id, counter_label(step) + "\n" + describe(step), decides ? Node::Shape::decision : Node::Shape::step});
     switch (step.kind) {
       case StepKind::exit:
         exits = true;
@@ -176,11 +183,31 @@ std::string draw_mermaid(const Journey& journey, const std::vector<Node>& nodes,
   return out.str();
 }
 
-std::string draw_dot(const Journey& journey, const std::vector<Node>& nodes, const std::vector<Edge>& edges) {
+// Lines added under a text: notes[key], or only its line `only`.
+std::string with_notes(std::string text, const std::map<std::string, std::vector<std::string>>& notes,
+                       const std::string& key, std::optional<std::size_t> only = std::nullopt) {
+  const auto it = notes.find(key);
+  if (it == notes.end()) return text;
+  for (std::size_t i = 0; i < it->second.size(); ++i)
+    if (!only || *only == i) text += "\n" + it->second[i];
+  return text;
+}
+
+// `notes`: null for `parcours graph`, whose output stays as it was.
+std::string draw_dot(const Journey& journey, const std::vector<Node>& nodes, const std::vector<Edge>& edges,
+                     const DotNotes* notes) {
   std::ostringstream out;
   out << "digraph \"" << dot_text(journey.id) << "\" {\n"
       << "  label=\"" << dot_text(journey.name.empty() ? journey.id : journey.name) << "\";\n"
       << "  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n";
+  if (notes != nullptr)
+    for (const auto& statement : notes->statements) out << "  " << statement << "\n";
+  std::map<std::string, const Step*> steps;  // node id → the step it draws
+  for (const auto& step : journey.steps) steps[node_id(step.index)] = &step;
+  const auto step_of = [&steps](const std::string& node) -> const Step* {
+    const auto it = steps.find(node);
+    return it == steps.end() ? nullptr : it->second;
+  };
   for (const auto& node : nodes) {
     const char* shape = "box";
     switch (node.shape) {
@@ -189,12 +216,26 @@ std::string draw_dot(const Journey& journey, const std::vector<Node>& nodes, con
       case Node::Shape::decision: shape = "diamond"; break;
       case Node::Shape::terminal: shape = "doublecircle"; break;
     }
-    out << "  " << node.id << " [shape=" << shape << ", label=\"" << dot_text(node.label) << "\"];\n";
+    out << "  " << node.id << " [shape=" << shape << ", label=\"";
+    if (notes == nullptr) {
+      out << dot_text(node.label) << "\"];\n";
+      continue;
+    }
+    const Step* step = step_of(node.id);
+    const std::string end = node.id == "done" ? "end" : node.id;  // entry, end, exited, goal
+    const std::string label = step != nullptr ? with_notes(node.label, notes->steps, counter_label(*step))
+                                              : with_notes(node.label, notes->ends, end);
+    const std::string id = step != nullptr ? step_node_id(counter_label(*step)) : "journey-" + end;
+    out << dot_text(label) << "\", id=\"" << dot_text(id) << "\"];\n";
   }
+  std::map<std::string, std::size_t> arms_drawn;  // a split's edges are its arms, in order (collect())
   for (const auto& edge : edges) {
     out << "  " << edge.from << " -> " << edge.to;
     std::string attributes;
-    if (!edge.label.empty()) attributes += "label=\"" + dot_text(edge.label) + "\"";
+    std::string label = edge.label;
+    if (const Step* from = step_of(edge.from); notes != nullptr && from != nullptr && from->kind == StepKind::split)
+      label = with_notes(label, notes->split_arms, counter_label(*from), arms_drawn[edge.from]++);
+    if (!label.empty()) attributes += "label=\"" + dot_text(label) + "\"";
     if (edge.dotted) attributes += std::string(attributes.empty() ? "" : ", ") + "style=dotted";
     if (!attributes.empty()) out << " [" << attributes << "]";
     out << ";\n";
@@ -209,7 +250,22 @@ std::string draw_journey(const Journey& journey, GraphFormat format) {
   std::vector<Node> nodes;
   std::vector<Edge> edges;
   collect(journey, nodes, edges);
-  return format == GraphFormat::mermaid ? draw_mermaid(journey, nodes, edges) : draw_dot(journey, nodes, edges);
+  return format == GraphFormat::mermaid ? draw_mermaid(journey, nodes, edges)
+                                        : draw_dot(journey, nodes, edges, nullptr);
+}
+
+std::string draw_journey_dot(const Journey& journey, const DotNotes& notes) {
+  std::vector<Node> nodes;
+  std::vector<Edge> edges;
+  collect(journey, nodes, edges);
+  return draw_dot(journey, nodes, edges, &notes);
+}
+
+std::string step_node_id(const std::string& step_label) {
+  std::string id = "step-" + step_label;
+  for (char& c : id)
+    if (c == ' ') c = '-';
+  return id;
 }
 
 }  // namespace parcours::journey
