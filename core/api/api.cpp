@@ -10,6 +10,7 @@
 #include "api/unsubscribe_route.hpp"
 #include "api/webhook_route.hpp"
 #include "config/duration.hpp"
+#include "dashboard/dashboard.hpp"
 #include "host/runtime.hpp"
 #include "store/store.hpp"
 
@@ -187,6 +188,7 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
     return webhook_route(service, path[2], path[4], request);
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
+  if (auto page = dashboard::dashboard_route(service, request)) return std::move(*page);
   return HttpResponse::error(404, "not_found", "no such route: " + request.path);
 }
 
