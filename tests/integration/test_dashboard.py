@@ -6,6 +6,7 @@ password, and the DOM it built must hold the journey drawn as SVG (a node per st
 its counts) and the count tables, agreeing with what happened. Also: 401 without the
 token, escaped names, nothing on the page pointing outside the host, and a screenshot
 saved under the build tree."""
+import atexit
 import base64
 import json
 import os
@@ -214,6 +215,8 @@ shots.mkdir(parents=True, exist_ok=True)
 with tempfile.TemporaryDirectory() as tmp:
     root = make_root(tmp)
     host = Host(root, ["--clock", "manual", "--now", "2026-11-23T10:00:00Z"])
+    # A check that raises must not leave the host running after the test.
+    atexit.register(lambda: host.process.poll() is None and host.process.kill())
     profile = root / "browser"
 
     # --- what happens: two sign-ups, 16 visitors of the A/B test, 5 of whom order ----
