@@ -1,5 +1,6 @@
 """Shared by the integration tests that run `parcours run`: start the host on a config
 folder with an admin token and a free port, talk HTTP to it, stop it with a signal."""
+import atexit
 import json
 import os
 import re
@@ -25,6 +26,8 @@ class Host:
         self.process = subprocess.Popen(
             [binary, "run", "--config", str(root / "config"), "--listen", "127.0.0.1:0", *extra],
             cwd=root, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        # A check that raises must not leave a host running after the test.
+        atexit.register(lambda: self.process.poll() is None and self.process.kill())
         self.url = None
         deadline = time.time() + 20
         while time.time() < deadline and self.url is None and self.process.poll() is None:
