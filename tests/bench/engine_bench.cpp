@@ -9,6 +9,9 @@
 //        inserted by a plain loop of prepared statements, 1000 events a transaction,
 //        into the store's own schema (same tables, same indexes) on the store's
 //        pragmas; and (a0) the same rows into bare tables (no index but the rowid).
+//        Then, on (a)'s database, the timers' ceiling: for each timer due, the rows
+//        (c) changes — the timer deleted, the enrollment completed, the contact
+//        rewritten — by a plain loop, --timer-limit timers a transaction.
 //   (b)  ingest + enroll: Engine::ingest(client, batch) with --batch events a call,
 //        distinct contacts, into a journey loaded from TOML whose first step is
 //        `wait = "1d"`; events/s, and what the process holds (RSS) with all of them
@@ -324,6 +327,11 @@ struct RawStatement {
     check(sqlite3_step(statement), db, "insert");
     sqlite3_reset(statement);
   }
+  bool row() {
+    const int result = sqlite3_step(statement);
+    check(result, db, "select");
+    return result == SQLITE_ROW;
+  }
 };
 
 // The rows of one enrolled event, as the engine writes them.
@@ -426,6 +434,55 @@ void raw_ceiling(const Options& options, const fs::path& file, bool store_schema
     }
     reporter.set(prefix + "events", static_cast<double>(done));
     reporter.set(prefix + "seconds", elapsed);
+
+    // The timers' ceiling, on the store's schema: for every due timer, the rows the
+    // engine changes when it resumes the enrollment (set, then end) — the timer
+    // deleted, the enrollment completed, the contact's attributes rewritten — by a
+    // plain loop, --timer-limit timers a transaction, as run_due_timers takes them.
+    if (store_schema) {
+      RawStatement due(db, "SELECT id, enrollment, contact FROM timers WHERE due <= ?1 ORDER BY due, id LIMIT ?2");
+      RawStatement remove(db, "DELETE FROM timers WHERE id = ?1");
+      RawStatement complete(db, "UPDATE enrollments SET step = 1, status = 'completed', updated_at = ?2 WHERE id = ?1");
+      RawStatement rewrite(db, "UPDATE contacts SET attributes = ?3, updated_at = ?4 WHERE client = ?1 AND id = ?2");
+      const std::string attributes = R"({"email":"c0000000@example.test","first_name":"Ann000","stage":"welcomed"})";
+      const TimeMs now = kStart + (done / kRawEventsPerTransaction + 1) * kSecond + kDay;
+      struct Due {
+        std::int64_t id, enrollment;
+        std::string contact;
+      };
+      std::vector<Due> batch_due;
+      long fired = 0;
+      double timer_seconds = 0;
+      for (;;) {
+        const auto start = Clock::now();
+        check(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), db, "begin");
+        batch_due.clear();
+        due.integer(1, now);
+        due.integer(2, options.timer_limit);
+        while (due.row())
+          batch_due.push_back({sqlite3_column_int64(due.statement, 0), sqlite3_column_int64(due.statement, 1),
+                               reinterpret_cast<const char*>(sqlite3_column_text(due.statement, 2))});
+        sqlite3_reset(due.statement);
+        for (const auto& timer : batch_due) {
+          remove.integer(1, timer.id);
+          remove.run();
+          complete.integer(1, timer.enrollment);
+          complete.integer(2, now);
+          complete.run();
+          rewrite.text(1, client);
+          rewrite.text(2, timer.contact);
+          rewrite.text(3, attributes);
+          rewrite.integer(4, now);
+          rewrite.run();
+        }
+        check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+        timer_seconds += seconds_since(start);
+        fired += static_cast<long>(batch_due.size());
+        if (batch_due.empty() || timer_seconds > options.phase_timeout) break;
+      }
+      reporter.set(prefix + "timers", static_cast<double>(fired));
+      reporter.set(prefix + "timers_seconds", timer_seconds);
+    }
   }
   sqlite3_close(db);
 }
@@ -675,6 +732,9 @@ int main(int argc, char** argv) {
       const double raw = get(all, "a_raw_events") / get(all, "a_raw_seconds");
       std::printf("(a)  raw SQLite, the store's schema: %12s events/s = %12s rows/s (4 rows an event)\n",
                   thousands(raw).c_str(), thousands(4 * raw).c_str());
+      const double raw_timers = get(all, "a_raw_timers") / get(all, "a_raw_timers_seconds");
+      std::printf("(a)  raw SQLite, the timers' rows:    %12s timers/s = %12s rows/s (3 rows a timer)\n",
+                  thousands(raw_timers).c_str(), thousands(3 * raw_timers).c_str());
       std::fflush(stdout);
     }
     if (wants(options, 'b')) {
@@ -695,6 +755,9 @@ int main(int argc, char** argv) {
           "end)\n",
           options.timer_limit, thousands(timers).c_str(), thousands(get(all, "b_timers_fired")).c_str(),
           get(all, "b_timers_seconds"));
+      if (get(all, "a_raw_timers") > 0)
+        std::printf("     %.1f%% of the raw timers' rows (a)\n",
+                    100 * timers / (get(all, "a_raw_timers") / get(all, "a_raw_timers_seconds")));
       std::printf(
           "(d)  peak RSS with %s waiting: %.1f MiB (VmHWM; now %.1f MiB; database %.0f MiB); whole process "
           "%.1f MiB\n",
