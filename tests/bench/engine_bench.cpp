@@ -784,7 +784,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
 
-    std::printf("\ntargets:\n");
+    const Options issue;  // the defaults are the issue's counts
+    if (options.events != issue.events || options.simulate_contacts != issue.simulate_contacts)
+      std::printf("\ntargets (for the issue's counts, 1,000,000 events and 100,000 contacts; these are not them):\n");
+    else
+      std::printf("\ntargets:\n");
     if (wants(options, 'b')) {
       const double ingest = get(all, "b_ingest_events") / get(all, "b_ingest_seconds");
       print_verdict("ingest + enroll", ingest, 100'000, true, "events/s");
