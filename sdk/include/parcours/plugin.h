@@ -30,7 +30,7 @@ extern "C" {
 /* The ABI this header describes. Bump the minor when appending a field; bump the
  * major (and refuse old plugins) only when a field changes meaning. */
 #define PARCOURS_ABI_MAJOR 1
-#define PARCOURS_ABI_MINOR 1
+#define PARCOURS_ABI_MINOR 2
 
 /* The name of the one symbol a plugin exports. */
 #define PARCOURS_PLUGIN_ENTRY_SYMBOL "parcours_plugin_entry"
@@ -77,6 +77,19 @@ typedef struct parcours_host {
   /* Report a metric sample; exported as parcours_plugin_<name> with the given
    * labels (a JSON object of strings, or NULL). */
   void (*metric)(void* ctx, const char* name, double value, const char* labels_json);
+
+  /* ---- ABI 1.2 (an older host's table ends above: check struct_size) ---- */
+
+  /* Where the instance runs, as a JSON object owned by the host and valid as long as
+   * the table: {"client": "acme", "instance": "morning", "plugin": "schedule",
+   *  "timezone": "Europe/Paris", "country": "FR"} (the client's client.toml). */
+  const char* (*context_json)(void* ctx);
+  /* Every row of one of the client's data sources (its table name under [sources]),
+   * as a JSON array [{"contact": "c-1", "data": {...the row...}}, ...]. The string is
+   * owned by the host and valid until the calling thread's next scan_source. Returns
+   * NULL when the source is unknown, lists no rows or failed; then, when error is not
+   * NULL, *error points to a host-owned message valid until the thread's next call. */
+  const char* (*scan_source)(void* ctx, const char* source, const char** error);
 } parcours_host;
 
 /* The descriptor a plugin returns from parcours_plugin_entry(). It must stay valid
@@ -138,7 +151,8 @@ typedef struct parcours_plugin {
 
   /* Sources, optional each: attributes for one contact (given as
    * {"id": "...", "attributes": {...}}; returns a JSON object, or "null" when
-   * unknown), and every row for audiences (a JSON array). On failure either returns
+   * unknown), and every row for audiences (a JSON array of {"contact": "<id>",
+   * "data": {...the row...}}, the id read from the source's key). On failure either returns
    * {"$error": "message"} ('$' keys are reserved) or NULL. */
   char* (*lookup)(parcours_instance* instance, const char* contact_json);
   char* (*scan)(parcours_instance* instance);

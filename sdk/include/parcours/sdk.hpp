@@ -505,6 +505,31 @@ class Host {
     }
   }
 
+  // ABI 1.2: where this instance runs — {"client", "instance", "plugin", "timezone",
+  // "country"} — or an empty object from an older host.
+  nlohmann::json context() const {
+    if (!provides(offsetof(parcours_host, context_json)) || !table_->context_json) return nlohmann::json::object();
+    const char* text = table_->context_json(table_->ctx);
+    if (text == nullptr) return nlohmann::json::object();
+    nlohmann::json out = nlohmann::json::parse(text, nullptr, false);
+    return out.is_object() ? out : nlohmann::json::object();
+  }
+
+  // ABI 1.2: every row of the client's data source `name` (a [sources.<name>] table),
+  // as an array of {"contact": "<id>", "data": {...}}. Throws std::runtime_error with
+  // the host's reason when the source is unknown, lists no rows, or failed.
+  nlohmann::json scan_source(std::string_view name) const {
+    if (!provides(offsetof(parcours_host, scan_source)) || !table_->scan_source)
+      throw std::runtime_error("this host does not share its data sources with plugins (it is older than ABI 1.2)");
+    const std::string source(name);
+    const char* error = nullptr;
+    const char* text = table_->scan_source(table_->ctx, source.c_str(), &error);
+    if (text == nullptr) throw std::runtime_error(error ? error : "the host could not list the source's rows");
+    nlohmann::json rows = nlohmann::json::parse(text, nullptr, false);
+    if (!rows.is_array()) throw std::runtime_error("the host returned rows that are not a JSON array");
+    return rows;
+  }
+
   // The raw table, for what this wrapper does not cover; may be null.
   const parcours_host* table() const noexcept { return table_; }
 
@@ -603,11 +628,13 @@ class Source : public PluginBase {
  public:
   static constexpr Kind kind = Kind::source;
   // The attributes known about `contact` (a JSON object), or nothing when unknown.
+  // Called on the engine's thread for every contact a journey looks at: answer from
+  // memory (refresh in the background), never with a network round trip.
   virtual std::optional<nlohmann::json> lookup(const Contact& contact) {
     (void)contact;
     throw std::logic_error("this source does not look contacts up");
   }
-  // Every row (a JSON array of objects), for audiences.
+  // Every row, for audiences: a JSON array of {"contact": "<id>", "data": {...row...}}.
   virtual nlohmann::json scan() { throw std::logic_error("this source does not list rows"); }
 };
 
