@@ -137,12 +137,24 @@ void RefreshingTable::start() {
 }
 
 std::shared_ptr<const Table> RefreshingTable::snapshot() const {
-  const std::lock_guard lock(mutex_);
-  return table_;
+  std::shared_ptr<const Table> table;
+  bool first_ask = false;
+  {
+    const std::lock_guard lock(mutex_);
+    first_ask = !asked_;
+    asked_ = true;
+    table = table_;
+  }
+  if (first_ask) changed_.notify_all();  // starts the first load now (kFirstLoadDelay)
+  return table;
 }
 
 std::shared_ptr<const Table> RefreshingTable::snapshot_for_scan(std::chrono::milliseconds wait) const {
   std::unique_lock lock(mutex_);
+  if (!asked_) {
+    asked_ = true;
+    changed_.notify_all();  // starts the first load now (kFirstLoadDelay)
+  }
   changed_.wait_for(lock, wait, [this] { return tried_; });
   if (table_) return table_;
   if (!tried_) throw std::runtime_error("the first load of " + what_ + " has not finished yet; try again shortly");
@@ -150,6 +162,10 @@ std::shared_ptr<const Table> RefreshingTable::snapshot_for_scan(std::chrono::mil
 }
 
 void RefreshingTable::run(std::stop_token stop) {
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, stop, kFirstLoadDelay, [this] { return asked_; });
+  }
   while (!stop.stop_requested()) {
     attempt(stop);
     std::unique_lock lock(mutex_);
@@ -173,16 +189,11 @@ void RefreshingTable::attempt(std::stop_token stop) {
   if (!failure.empty()) {
     ++failures_total_;
     ++failures_in_a_row_;
-    std::shared_ptr<const Table> current;
-    {
-      const std::lock_guard lock(mutex_);
-      current = table_;
-      last_failure_ = failure;
-      tried_ = true;
-    }
-    changed_.notify_all();
+    const std::shared_ptr<const Table> current = snapshot_unasked();
     const std::string in_a_row =
         failures_in_a_row_ > 1 ? " (" + std::to_string(failures_in_a_row_) + " failures in a row)" : "";
+    // Logged and counted before the failure is published, so that whoever waits for
+    // it (scan(), a test) sees its log line and metrics too.
     if (current) {
       const std::time_t when = std::chrono::system_clock::to_time_t(last_success_);
       char stamp[32] = "";
@@ -195,6 +206,12 @@ void RefreshingTable::attempt(std::stop_token stop) {
       host_.error("cannot load " + what_ + ": " + failure + "; no data is served until a refresh succeeds" + in_a_row);
     }
     host_.metric("source_refresh_failures_total", static_cast<double>(failures_total_), labels_);
+    {
+      const std::lock_guard lock(mutex_);
+      last_failure_ = failure;
+      tried_ = true;
+    }
+    changed_.notify_all();
     return;
   }
 
@@ -207,14 +224,13 @@ void RefreshingTable::attempt(std::stop_token stop) {
   failures_in_a_row_ = 0;
 
   if (!loaded) {  // unchanged since the last load
-    std::size_t rows = 0;
+    const auto current = snapshot_unasked();
+    report_metrics(current ? current->size() : 0, nullptr);
     {
       const std::lock_guard lock(mutex_);
       tried_ = true;
-      if (table_) rows = table_->size();
     }
     changed_.notify_all();
-    report_metrics(rows, nullptr);
     return;
   }
 
@@ -233,7 +249,7 @@ void RefreshingTable::attempt(std::stop_token stop) {
     host_.warn(what_ + ": " + std::to_string(report.bad_rows) + " rows could not be read and were skipped: " + detail);
   }
   host_.debug("loaded " + std::to_string(table->size()) + " rows from " + what_);
-  const std::size_t rows = table->size();
+  report_metrics(table->size(), &report);
   {
     const std::lock_guard lock(mutex_);
     table_ = std::move(table);
@@ -241,7 +257,11 @@ void RefreshingTable::attempt(std::stop_token stop) {
     last_failure_.clear();
   }
   changed_.notify_all();
-  report_metrics(rows, &report);
+}
+
+std::shared_ptr<const Table> RefreshingTable::snapshot_unasked() const {
+  const std::lock_guard lock(mutex_);
+  return table_;
 }
 
 void RefreshingTable::report_metrics(std::size_t rows, const LoadReport* report) const {

@@ -129,11 +129,21 @@ class RefreshingTable {
   RefreshingTable(const RefreshingTable&) = delete;
   RefreshingTable& operator=(const RefreshingTable&) = delete;
 
-  // Starts the refresher; its first load begins at once. Call it last in the plugin's
+  // How long the refresher waits before its first load when nobody asks for the data.
+  //
+  // `parcours validate`, and the host's own check of a config before `run`, create
+  // every instance and destroy it at once: a source that loaded right away would read
+  // files, query databases and call APIs just to check a config, and log their
+  // failures on the way. So the first load starts at the first lookup() or scan(), or
+  // after this delay, whichever comes first; an instance destroyed sooner never loads.
+  static constexpr std::chrono::milliseconds kFirstLoadDelay{1000};
+
+  // Starts the refresher (see kFirstLoadDelay). Call it last in the plugin's
   // constructor, once everything the loader uses is in place.
   void start();
 
-  // The table in use, or null when no load has succeeded yet. Never blocks on I/O.
+  // The table in use, or null when no load has succeeded yet. Never blocks on I/O;
+  // the first call starts the first load if it has not started yet.
   std::shared_ptr<const Table> snapshot() const;
 
   // The table for scan(): waits until the first load has been tried (at most `wait`),
@@ -145,6 +155,7 @@ class RefreshingTable {
   void run(std::stop_token stop);
   void attempt(std::stop_token stop);
   void report_metrics(std::size_t rows, const LoadReport* report) const;
+  std::shared_ptr<const Table> snapshot_unasked() const;  // the refresher's own read: starts nothing
 
   parcours::Host host_;
   std::string what_;
@@ -156,6 +167,7 @@ class RefreshingTable {
   mutable std::condition_variable_any changed_;  // the refresher's wake-up, and scan()'s wait for the first try
   std::shared_ptr<const Table> table_;           // guarded by mutex_
   bool tried_ = false;                           // guarded by mutex_: the first load has been tried
+  mutable bool asked_ = false;                   // guarded by mutex_: lookup() or scan() wanted the data
   std::string last_failure_;                     // guarded by mutex_
 
   // Only the refresher thread touches these.
