@@ -182,6 +182,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
         message.reason = "the channel '" + message.channel + "' is no longer in the client's config";
         message.updated_at = now;
         tx.update_message(message);
+        tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
         continue;
       }
       const config::ClientConfig& config = *client->client;
@@ -217,6 +218,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
         message.updated_at = now;
         tx.update_message(message);
         tx.add_to_counter(message.client, message.journey, message.step, "suppressed", 1);
+        tx.add_to_counter(message.client, message.journey, message.step, std::string("suppressed:") + reason, 1);
         json detail = pending.rendered;
         detail["reason"] = reason;
         actions.push_back({decided,
@@ -252,6 +254,8 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       message.attempts += 1;
       message.updated_at = now;
       tx.update_message(message);
+      // Counted once per message, at its first hand-over: retries are the same message.
+      if (message.attempts == 1) tx.add_to_counter(message.client, message.journey, message.step, "sent", 1);
       pending.message = message;
       to_send.push_back(std::move(pending));
     }

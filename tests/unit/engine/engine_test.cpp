@@ -228,6 +228,19 @@ transactional = true
   CHECK(outcomes == std::vector<std::string>{"missing send receipt", "missing suppressed marketing consent",
                                              "no suppressed marketing consent", "no suppressed receipt consent",
                                              "yes send marketing", "yes send receipt"});
+  // The counters the dashboard and GET .../journeys/{id} show: each reason counted apart.
+  const auto counter = [&](const char* step, const char* name) {
+    std::int64_t value = 0;
+    f.store->transact([&](parcours::store::Transaction& tx) { value = tx.counter("acme", "j", step, name); });
+    return value;
+  };
+  CHECK(counter("step 1", "queued") == 3);
+  CHECK(counter("step 1", "sent") == 1);
+  CHECK(counter("step 1", "suppressed") == 2);
+  CHECK(counter("step 1", "suppressed:consent") == 2);
+  CHECK(counter("step 1", "suppressed:pressure") == 0);
+  CHECK(counter("step 2", "sent") == 2);
+  CHECK(counter("step 2", "suppressed:consent") == 1);
 }
 
 TEST_CASE("pressure suppresses the send that would exceed max_per_day; the journey goes on") {
@@ -262,6 +275,11 @@ text = "4"
   for (const auto& a : f.timeline.actions)
     if (a.action == "send" || a.action == "suppressed") outcomes.push_back(a.action);
   CHECK(outcomes == std::vector<std::string>{"send", "send", "suppressed", "send"});
+  std::int64_t by_pressure = 0;
+  f.store->transact([&](parcours::store::Transaction& tx) {
+    by_pressure = tx.counter("acme", "j", "step 3", "suppressed:pressure");
+  });
+  CHECK(by_pressure == 1);
 }
 
 TEST_CASE("a send in quiet hours is deferred to their end in the contact's time zone") {
@@ -290,6 +308,13 @@ TEST_CASE("a channel asking to retry gets the same idempotency key with growing 
   REQUIRE(f.sender.received.size() == 8);  // RetryPolicy::max_attempts
   for (const auto& message : f.sender.received)
     CHECK(message["idempotency_key"] == f.sender.received[0]["idempotency_key"]);
+  std::int64_t sent = 0, failed = 0;
+  f.store->transact([&](parcours::store::Transaction& tx) {
+    sent = tx.counter("acme", "j", "step 1", "sent");
+    failed = tx.counter("acme", "j", "step 1", "failed");
+  });
+  CHECK(sent == 1);  // one message, however many attempts
+  CHECK(failed == 1);
   const auto d1 = f.dispatcher->backoff("k", 1, 0), d2 = f.dispatcher->backoff("k", 2, 0);
   CHECK(d1 >= 15'000);
   CHECK(d1 <= 30'000);
