@@ -7,6 +7,7 @@
 
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
+#include "api/journey_routes.hpp"
 #include "api/unsubscribe_route.hpp"
 #include "api/webhook_route.hpp"
 #include "config/duration.hpp"
@@ -79,29 +80,6 @@ HttpResponse post_events(host::Service& service, const std::string& client, cons
   return HttpResponse::json(202, json{{"accepted", result.accepted}, {"duplicates", result.duplicates}}.dump());
 }
 
-HttpResponse get_journeys(host::Service& service, const std::string& client) {
-  const auto runtime = service.runtime();
-  json out = json::array();
-  const auto it = runtime->loaded.journeys.find(client);
-  if (it == runtime->loaded.journeys.end()) return HttpResponse::json(200, out.dump());
-  service.store().transact([&](store::Transaction& tx) {
-    for (const auto& journey : it->second) {
-      const auto count = [&](const char* counter) { return tx.counter(client, journey.id, "", counter); };
-      const std::int64_t enrolled = count("enrolled");
-      const std::int64_t completed = count("completed");
-      const std::int64_t converted = count("converted");
-      const std::int64_t exited = count("exited");
-      json counts{{"enrolled", enrolled},
-                  {"active", enrolled - completed - converted - exited},
-                  {"completed", completed},
-                  {"converted", converted},
-                  {"exited", exited}};
-      out.push_back(json{{"id", journey.id}, {"name", journey.name}, {"enabled", journey.enabled}, {"counts", counts}});
-    }
-  });
-  return HttpResponse::json(200, out.dump());
-}
-
 HttpResponse client_route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
   const std::string& client = path[2];
   const auto accepted = service.client_accepts(client, bearer(request));
@@ -116,7 +94,11 @@ HttpResponse client_route(host::Service& service, const std::vector<std::string>
   if (path.size() == 5 && path[3] == "contacts") return contact_route(service, client, path[4], request);
   if (path.size() == 4 && path[3] == "journeys") {
     if (request.method != "GET") return method_not_allowed("GET");
-    return get_journeys(service, client);
+    return journeys_route(service, client);
+  }
+  if (path.size() == 5 && path[3] == "journeys") {
+    if (request.method != "GET") return method_not_allowed("GET");
+    return journey_route(service, client, path[4]);
   }
   return HttpResponse::error(404, "not_found", "no such route: " + request.path);
 }

@@ -9,13 +9,15 @@
 
 #include "dashboard/dashboard_pages.hpp"
 #include "dashboard/graph_svg.hpp"
-#include "dashboard/journey_counts.hpp"
 #include "dashboard/journey_drawing.hpp"
 #include "host/runtime.hpp"
+#include "report/journey_counts.hpp"
 #include "schedule/clock.hpp"
 
 namespace parcours::dashboard {
 
+using report::read_journey_counts;
+using report::read_journey_totals;
 using server::HttpRequest;
 using server::HttpResponse;
 

@@ -9,6 +9,7 @@
 namespace parcours::dashboard {
 
 using render::escape_html;
+using report::rate;
 
 namespace {
 
@@ -89,7 +90,9 @@ std::string journey_title(const journey::Journey& journey) {
 std::string steps_table(const JourneyCounts& counts) {
   std::string out =
       "<table id=\"steps\"><thead><tr><th>Step</th><th class=\"text\">Kind</th><th>Entered</th><th>Waiting</th>"
-      "<th>Queued</th><th>Delivered</th><th>Failed</th><th>Suppressed</th></tr></thead><tbody>\n";
+      "<th>Queued</th><th>Sent</th><th>Delivered</th><th>Failed</th><th>Suppressed</th>"
+      "<th title=\"suppressed: no consent\">&hellip; consent</th><th title=\"suppressed: pressure limits\">"
+      "&hellip; pressure</th></tr></thead><tbody>\n";
   for (const auto& step : counts.steps) {
     out += "<tr id=\"row-" + escape_html(journey::step_node_id(step.label)) + "\" data-step=\"" +
            escape_html(step.label) + "\"><td>" + escape_html(step.label) + "</td><td class=\"text\">" +
@@ -97,9 +100,12 @@ std::string steps_table(const JourneyCounts& counts) {
     out += cell("entered", step.entered);
     out += cell("waiting", step.waiting, step.waits());
     out += cell("queued", step.queued, step.sends());
+    out += cell("sent", step.sent, step.sends());
     out += cell("delivered", step.delivered, step.sends());
     out += cell("failed", step.failed, step.sends());
     out += cell("suppressed", step.suppressed, step.sends());
+    out += cell("suppressed:consent", step.suppressed_by.consent, step.sends());
+    out += cell("suppressed:pressure", step.suppressed_by.pressure, step.sends());
     out += "</tr>\n";
   }
   return out + "</tbody></table>\n";

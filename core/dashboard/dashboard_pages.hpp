@@ -8,10 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "dashboard/journey_counts.hpp"
 #include "journey/journey.hpp"
+#include "report/journey_counts.hpp"
 
 namespace parcours::dashboard {
+
+using report::JourneyCounts;
 
 struct JourneySummary {
   std::string id;

@@ -4,6 +4,8 @@
 
 namespace parcours::dashboard {
 
+using report::rate;
+
 namespace {
 
 std::string counted(const char* name, std::int64_t value) {
@@ -24,8 +26,9 @@ std::string journey_dot(const journey::Journey& journey, const JourneyCounts& co
     lines.push_back(counted("entered", step.entered));
     if (step.waits()) lines.push_back(counted("waiting", step.waiting));
     if (step.sends()) {
-      lines.push_back(counted("queued", step.queued) + " · " + counted("delivered", step.delivered));
-      lines.push_back(counted("failed", step.failed) + " · " + counted("suppressed", step.suppressed));
+      lines.push_back(counted("queued", step.queued) + " · " + counted("sent", step.sent));
+      lines.push_back(counted("delivered", step.delivered) + " · " + counted("failed", step.failed));
+      lines.push_back(counted("suppressed", step.suppressed));
     }
     for (const auto& arm : step.arms)
       notes.split_arms[step.label].push_back(counted("took", arm.entered) + " · " +

@@ -5,10 +5,12 @@
 
 #include <string>
 
-#include "dashboard/journey_counts.hpp"
 #include "journey/journey.hpp"
+#include "report/journey_counts.hpp"
 
 namespace parcours::dashboard {
+
+using report::JourneyCounts;
 
 // The DOT text, for svg_from_dot(). Node ids: journey::step_node_id(label), "journey-entry"...
 std::string journey_dot(const journey::Journey& journey, const JourneyCounts& counts);

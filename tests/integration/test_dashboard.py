@@ -219,20 +219,22 @@ with tempfile.TemporaryDirectory() as tmp:
     atexit.register(lambda: host.process.poll() is None and host.process.kill())
     profile = root / "browser"
 
-    # --- what happens: two sign-ups, 16 visitors of the A/B test, 5 of whom order ----
-    for name in ("ann", "bob"):
+    # --- what happens: three sign-ups (one without consent), 16 visitors of the A/B test,
+    # 5 of whom order ----
+    for name in ("ann", "bob", "cid"):
         status, body, _ = host.events({"type": "contact.signed_up", "contact": name, "attributes": {
-            "first_name": name.title(), "email": name + "@example.test", "consent": {"email": True}}})
+            "first_name": name.title(), "email": name + "@example.test", "consent": {"email": name != "cid"}}})
         check("a sign-up is accepted", status == 202, R(status, body))
     status, body, _ = host.events([visitor(i) for i in range(16)])
     check("16 visitors enter the A/B test", status == 202 and '"accepted":16' in body, R(status, body))
     status, body, _ = host.events([{"type": "order.completed", "contact": f"v{i}"} for i in range(5)])
     check("five of them order (their goal)", status == 202, R(status, body))
 
-    def sent():  # every message queued so far has been handed to the channel
+    def sent():  # every message queued so far has been decided, and those sent delivered
         status, html, _ = get(host.url + "/dashboard/demo/promo", password=ADMIN)
         rows = step_rows(Dom(html)) if status == 200 else {}
-        return rows and all(row["queued"] == row["delivered"] for row in rows.values() if "queued" in row)
+        return rows and all(row["queued"] == row["sent"] + row["suppressed"] and row["sent"] == row["delivered"]
+                            for row in rows.values() if "queued" in row)
     check("the welcome emails and the offers of arm 1 go out", eventually(sent) and len(outbox(root)) >= 3,
           R(0, "\n".join(outbox(root))))
 
@@ -291,13 +293,18 @@ with tempfile.TemporaryDirectory() as tmp:
           steps.get("later", {}).get("entered") == took[2] and
           steps.get("later", {}).get("waiting") == took[2] - converted[2] and
           steps.get("window", {}).get("waiting") == took[1] - converted[1], R(0, str(steps)))
-    check("the sends of arm 1 are queued and delivered",
-          steps.get("offer-now", {}).get("queued") == took[1] and steps.get("offer-now", {}).get("delivered") == took[1],
-          R(0, str(steps)))
+    offer_now = steps.get("offer-now", {})
+    check("the sends of arm 1 are queued, sent and delivered, none failed or suppressed",
+          offer_now.get("queued") == took[1] and offer_now.get("sent") == took[1] and
+          offer_now.get("delivered") == took[1] and offer_now.get("failed") == 0 and
+          offer_now.get("suppressed") == 0 and offer_now.get("suppressed:consent") == 0 and
+          offer_now.get("suppressed:pressure") == 0, R(0, str(steps)))
     now_lines = dom.root.by_id("step-offer-now").lines() if dom.root.by_id("step-offer-now") else []
     later_lines = dom.root.by_id("step-later").lines() if dom.root.by_id("step-later") else []
     check("the drawing writes the same counts in the steps' boxes",
-          note(now_lines, "entered") == took[1] and note(now_lines, "delivered") == took[1] and
+          note(now_lines, "entered") == took[1] and note(now_lines, "queued") == took[1] and
+          note(now_lines, "sent") == took[1] and note(now_lines, "delivered") == took[1] and
+          note(now_lines, "failed") == 0 and note(now_lines, "suppressed") == 0 and
           note(later_lines, "waiting") == took[2] - converted[2], R(0, str(now_lines + later_lines)))
     goal_lines = dom.root.by_id("journey-goal").lines() if dom.root.by_id("journey-goal") else []
     check("the goal's node counts the conversions", note(goal_lines, "converted") == 5, R(0, str(goal_lines)))
@@ -337,15 +344,28 @@ with tempfile.TemporaryDirectory() as tmp:
     rows = {row.attrs["data-journey"]: counters(row)
             for row in Dom(overview).root.all(lambda e: e.tag == "tr" and "data-journey" in e.attrs)}
     check("the overview lists the client's journeys with their headline counts",
-          rows.get("welcome", {}).get("enrolled") == 2 and rows.get("welcome", {}).get("active") == 2 and
+          rows.get("welcome", {}).get("enrolled") == 3 and rows.get("welcome", {}).get("active") == 3 and
           rows.get("promo", {}).get("enrolled") == 16 and rows.get("promo", {}).get("converted") == 5 and
           rows.get("abandoned-cart", {}).get("enrolled") == 0, R(0, str(rows)))
     check("... each linking to its page", 'href="/dashboard/demo/promo"' in overview, R(0, overview[:2000]))
     result = chromium(profile, "--dump-dom", with_credentials(host.url + "/dashboard/demo/welcome", ADMIN))
     welcome = step_rows(Dom(result.stdout))
-    check("the welcome journey: both welcome emails delivered, both waiting at the unnamed second step",
-          welcome.get("welcome-1", {}).get("delivered") == 2 and welcome.get("step 2", {}).get("waiting") == 2 and
-          Dom(result.stdout).root.by_id("step-step-2") is not None, R(0, str(welcome)))
+    check("the welcome journey: three emails queued, two sent and delivered, the third suppressed for want "
+          "of consent; all three waiting at the unnamed second step",
+          welcome.get("welcome-1", {}) == {"entered": 3, "queued": 3, "sent": 2, "delivered": 2, "failed": 0,
+                                           "suppressed": 1, "suppressed:consent": 1, "suppressed:pressure": 0} and
+          welcome.get("step 2", {}).get("waiting") == 3 and Dom(result.stdout).root.by_id("step-step-2") is not None,
+          R(0, str(welcome)))
+    welcome_lines = Dom(result.stdout).root.by_id("step-welcome-1").lines() \
+        if Dom(result.stdout).root.by_id("step-welcome-1") else []
+    check("... and its box in the drawing says the same",
+          (note(welcome_lines, "queued"), note(welcome_lines, "sent"), note(welcome_lines, "delivered"),
+           note(welcome_lines, "suppressed")) == (3, 2, 2, 1), R(0, str(welcome_lines)))
+    status, body, _ = host.request("GET", "/v1/clients/demo/journeys/welcome", token=DEMO_KEY)
+    api_step = {s["step"]: s for s in json.loads(body)["steps"]}.get("welcome-1", {}) if status == 200 else {}
+    check("... and so does GET /v1/clients/demo/journeys/welcome",
+          (api_step.get("queued"), api_step.get("sent"), api_step.get("delivered"), api_step.get("suppressed"),
+           api_step.get("suppressed_by")) == (3, 2, 2, 1, {"consent": 1, "pressure": 0}), R(status, body))
 
     # --- screenshots ----------------------------------------------------------------------------
     for name, url in (("journey", page_url), ("overview", host.url + "/")):

@@ -58,7 +58,10 @@ TEST_CASE("a journey page holds the drawing as given and a row of counts per ste
   offer.kind = journey::StepKind::send;
   offer.entered = 3;
   offer.queued = 3;
+  offer.sent = 2;
   offer.delivered = 2;
+  offer.suppressed = 1;
+  offer.suppressed_by.consent = 1;
   auto& wait = counts.steps.emplace_back();
   wait.label = "step 3";
   wait.kind = journey::StepKind::wait;
@@ -70,7 +73,10 @@ TEST_CASE("a journey page holds the drawing as given and a row of counts per ste
   CHECK_THAT(html, Contains("<div class=\"card\" id=\"count-enrolled\"><div class=\"value\">4</div>"));
   CHECK_THAT(html, Contains("<tr id=\"row-step-offer\" data-step=\"offer\"><td>offer</td><td class=\"text\">send</td>"
                             "<td data-counter=\"entered\">3</td><td class=\"none\">–</td>"
-                            "<td data-counter=\"queued\">3</td><td data-counter=\"delivered\">2</td>"));
+                            "<td data-counter=\"queued\">3</td><td data-counter=\"sent\">2</td>"
+                            "<td data-counter=\"delivered\">2</td><td data-counter=\"failed\">0</td>"
+                            "<td data-counter=\"suppressed\">1</td><td data-counter=\"suppressed:consent\">1</td>"
+                            "<td data-counter=\"suppressed:pressure\">0</td></tr>"));
   CHECK_THAT(html, Contains("<tr id=\"row-step-step-3\" data-step=\"step 3\">"));
   CHECK_THAT(html, Contains("<td data-counter=\"waiting\">2</td>"));
   CHECK_THAT(html, Contains("<tr data-step=\"pick\" data-arm=\"1\"><td>pick</td><td>1</td><td class=\"text\">offer</td>"

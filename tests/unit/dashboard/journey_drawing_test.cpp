@@ -24,9 +24,11 @@ dashboard::JourneyCounts some_counts() {
   offer.label = "offer";
   offer.kind = journey::StepKind::send;
   offer.entered = 9;
-  offer.queued = 9;
+  offer.queued = 10;
+  offer.sent = 9;
   offer.delivered = 8;
   offer.failed = 1;
+  offer.suppressed = 1;
   auto& wait = counts.steps.emplace_back();
   wait.label = "step 3";
   wait.kind = journey::StepKind::wait;
@@ -41,8 +43,8 @@ TEST_CASE("the dashboard's DOT writes each step's counts in its box and gives ev
   const auto journey = test::load_journey();
   const std::string dot = dashboard::journey_dot(journey, some_counts());
   CHECK_THAT(dot, Contains(R"(s1 [shape=diamond, label="pick\nsplit\nentered 12", id="step-pick"];)"));
-  CHECK_THAT(dot, Contains(R"(label="offer\nsend email\nSpring offer\nentered 9\nqueued 9 · delivered 8\n)"
-                           R"(failed 1 · suppressed 0", id="step-offer"])"));
+  CHECK_THAT(dot, Contains(R"(label="offer\nsend email\nSpring offer\nentered 9\nqueued 10 · sent 9\n)"
+                           R"(delivered 8 · failed 1\nsuppressed 1", id="step-offer"])"));
   CHECK_THAT(dot, Contains(R"(label="step 3\nwait 1d\nentered 8\nwaiting 5", id="step-step-3"])"));
   CHECK_THAT(dot, Contains(R"x(s1 -> s2 [label="75%\ntook 9 · converted 3 (33.3%)"];)x"));
   CHECK_THAT(dot, Contains(R"x(s1 -> done [label="25%\ntook 3 · converted 0 (0.0%)"];)x"));

@@ -1,9 +1,9 @@
-#include "dashboard/journey_counts.hpp"
+#include "report/journey_counts.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
-namespace parcours::dashboard {
+namespace parcours::report {
 
 using journey::StepKind;
 
@@ -38,10 +38,14 @@ JourneyCounts read_journey_counts(store::Transaction& tx, const std::string& cli
     out.entered = count(out.label, "entered");
     if (out.waits()) out.waiting = std::max<std::int64_t>(0, count(out.label, "waiting"));
     if (out.sends()) {
+      // The engine counts "queued"; the dispatcher the rest (dispatcher.cpp).
       out.queued = count(out.label, "queued");
+      out.sent = count(out.label, "sent");
       out.delivered = count(out.label, "delivered");
       out.failed = count(out.label, "failed");
       out.suppressed = count(out.label, "suppressed");
+      out.suppressed_by.consent = count(out.label, "suppressed:consent");
+      out.suppressed_by.pressure = count(out.label, "suppressed:pressure");
     }
     if (step.kind == StepKind::split) {
       const auto& split = std::get<journey::SplitStep>(step.detail);
@@ -60,6 +64,11 @@ JourneyCounts read_journey_counts(store::Transaction& tx, const std::string& cli
   return counts;
 }
 
+std::optional<double> ratio(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return std::nullopt;
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
 std::string rate(std::int64_t part, std::int64_t whole) {
   if (whole <= 0) return "–";
   char text[32];
@@ -67,4 +76,4 @@ std::string rate(std::int64_t part, std::int64_t whole) {
   return text;
 }
 
-}  // namespace parcours::dashboard
+}  // namespace parcours::report

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "dashboard/journey_counts.hpp"
-#include "dashboard_test_journey.hpp"
+#include "dashboard/dashboard_test_journey.hpp"
+#include "report/journey_counts.hpp"
 #include "store/store.hpp"
 
 using namespace parcours;
@@ -23,16 +23,18 @@ TEST_CASE("a journey's counts are read from the engine's counters, by step kind 
     add("pick#arm2", "entered", 3);
     add("offer", "entered", 7);
     add("offer", "queued", 7);
+    add("offer", "sent", 6);
     add("offer", "delivered", 5);
     add("offer", "failed", 1);
     add("offer", "suppressed", 1);
+    add("offer", "suppressed:pressure", 1);
     add("offer", "waiting", 99);  // not a waiting step: ignored
     add("step 3", "entered", 7);
     add("step 3", "waiting", 4);
     tx.add_to_counter("other", "promo", "", "enrolled", 50);  // another client's
   });
-  dashboard::JourneyCounts counts;
-  store->transact([&](store::Transaction& tx) { counts = dashboard::read_journey_counts(tx, "acme", journey); });
+  report::JourneyCounts counts;
+  store->transact([&](store::Transaction& tx) { counts = report::read_journey_counts(tx, "acme", journey); });
 
   CHECK(counts.enrolled == 10);
   CHECK(counts.active == 4);
@@ -54,9 +56,12 @@ TEST_CASE("a journey's counts are read from the engine's counters, by step kind 
   const auto& offer = counts.steps[1];
   CHECK(offer.sends());
   CHECK(offer.queued == 7);
+  CHECK(offer.sent == 6);
   CHECK(offer.delivered == 5);
   CHECK(offer.failed == 1);
   CHECK(offer.suppressed == 1);
+  CHECK(offer.suppressed_by.pressure == 1);
+  CHECK(offer.suppressed_by.consent == 0);
   CHECK(offer.waiting == 0);
   const auto& wait = counts.steps[2];
   CHECK(wait.label == "step 3");
@@ -70,10 +75,12 @@ TEST_CASE("active never shows less than nothing, and a rate needs someone to div
     tx.add_to_counter("acme", "promo", "", "enrolled", 1);
     tx.add_to_counter("acme", "promo", "", "completed", 2);  // e.g. counted before a store was restored
   });
-  dashboard::JourneyCounts counts;
-  store->transact([&](store::Transaction& tx) { counts = dashboard::read_journey_totals(tx, "acme", "promo"); });
+  report::JourneyCounts counts;
+  store->transact([&](store::Transaction& tx) { counts = report::read_journey_totals(tx, "acme", "promo"); });
   CHECK(counts.active == 0);
-  CHECK(dashboard::rate(1, 8) == "12.5%");
-  CHECK(dashboard::rate(0, 3) == "0.0%");
-  CHECK(dashboard::rate(0, 0) == "–");
+  CHECK(report::rate(1, 8) == "12.5%");
+  CHECK(report::rate(0, 3) == "0.0%");
+  CHECK(report::rate(0, 0) == "–");
+  CHECK(report::ratio(1, 8) == 0.125);
+  CHECK_FALSE(report::ratio(3, 0).has_value());
 }
