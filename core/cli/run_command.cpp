@@ -75,6 +75,10 @@ int run_run_command(const std::vector<std::string>& args) {
     apply_log_settings(host.log.level, host.log.format);
     server::HttpServerOptions http_options;
     http_options.listen = listen.empty() ? host.server.listen : listen;
+    http_options.body_limit = static_cast<std::size_t>(host.server.max_body);
+    http_options.header_limit = static_cast<std::size_t>(host.server.max_header);
+    http_options.idle_timeout = host.server.idle_timeout;
+    http_options.request_timeout = host.server.request_timeout;
     http = std::make_unique<server::HttpServer>(
         http_options, [raw = service.get()](const server::HttpRequest& request) { return api::handle(*raw, request); });
   } catch (const host::ConfigRefused& refused) {

@@ -35,6 +35,11 @@ void read_server(TableReader& top, HostConfig::Server& server) {
   }
   if (auto url = reader.string("public_url")) server.public_url = *url;
   if (auto token = reader.string("admin_token")) server.admin_token = *token;
+  if (auto bytes = reader.byte_size("max_body", 1024, 1ULL << 30)) server.max_body = *bytes;
+  if (auto bytes = reader.byte_size("max_header", 1024, 1ULL << 20)) server.max_header = *bytes;
+  constexpr std::chrono::seconds kHour{3600};
+  if (auto timeout = reader.duration("idle_timeout", kHour)) server.idle_timeout = *timeout;
+  if (auto timeout = reader.duration("request_timeout", kHour)) server.request_timeout = *timeout;
   reader.finish();
 }
 

@@ -8,6 +8,8 @@
 // This file: parcours.toml, the host's own settings (CONFIG.md, "parcours.toml").
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,6 +27,11 @@ struct HostConfig {
     std::string listen = "127.0.0.1:8080";
     std::string public_url = "http://localhost:8080";
     std::string admin_token;  // empty: admin routes refuse every request
+    // HTTP limits (docs/operations.md). The server's own defaults; read at start only.
+    std::uint64_t max_body = 10 * 1024 * 1024;  // 413 above it
+    std::uint64_t max_header = 16 * 1024;       // 431 above it
+    std::chrono::seconds idle_timeout{30};      // a connection with no request for this long is closed
+    std::chrono::seconds request_timeout{30};   // from a request's first byte to its last
   } server;
 
   struct Store {

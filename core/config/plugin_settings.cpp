@@ -27,19 +27,10 @@ std::optional<nlohmann::json> read_setting(TableReader& reader, const SettingSpe
     case SettingType::list:
       if (auto items = reader.string_list(key)) return *items;
       return std::nullopt;
-    case SettingType::duration: {
-      auto text = reader.string(key);
-      if (!text) return std::nullopt;
-      DurationError error;
-      auto value = parse_duration(*text, &error);
-      if (!value) {
-        SourceLocation where = reader.where(key);
-        where.column += static_cast<int>(error.offset) + 1;  // past the opening quote
-        reader.diagnostics().error(where, "'" + key + "' in " + reader.context() + ": " + error.message);
-        return std::nullopt;
-      }
-      return std::chrono::duration_cast<std::chrono::milliseconds>(*value).count();
-    }
+    case SettingType::duration:
+      if (auto value = reader.duration(key))
+        return std::chrono::duration_cast<std::chrono::milliseconds>(*value).count();
+      return std::nullopt;
   }
   return std::nullopt;
 }

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/byte_size.hpp"
+#include "config/duration.hpp"
 #include "config/suggestion.hpp"
 
 namespace parcours::config {
@@ -214,6 +216,54 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int6
     return std::nullopt;
   }
   return value->get();
+}
+
+namespace {
+
+// The position of the character at `offset` inside a quoted string value at `where`.
+SourceLocation inside_string(SourceLocation where, std::size_t offset) {
+  where.column += static_cast<int>(offset) + 1;  // past the opening quote
+  return where;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> TableReader::duration(std::string_view key, std::chrono::seconds maximum) {
+  const auto text = string(key);
+  if (!text) return std::nullopt;
+  DurationError error;
+  const auto value = parse_duration(*text, &error);
+  if (!value) {
+    diagnostics_.error(inside_string(where(key), error.offset),
+                       "'" + std::string(key) + "' in " + context_ + ": " + error.message);
+    return std::nullopt;
+  }
+  if (*value > maximum) {
+    diagnostics_.error(where(key), "'" + std::string(key) + "' in " + context_ + " must be at most " +
+                                       format_duration(maximum) + ", not " + *text);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::uint64_t> TableReader::byte_size(std::string_view key, std::uint64_t minimum,
+                                                    std::uint64_t maximum) {
+  const auto text = string(key);
+  if (!text) return std::nullopt;
+  ByteSizeError error;
+  const auto value = parse_byte_size(*text, &error);
+  if (!value) {
+    diagnostics_.error(inside_string(where(key), error.offset),
+                       "'" + std::string(key) + "' in " + context_ + ": " + error.message);
+    return std::nullopt;
+  }
+  if (*value < minimum || *value > maximum) {
+    diagnostics_.error(where(key), "'" + std::string(key) + "' in " + context_ + " must be from " +
+                                       format_byte_size(minimum) + " to " + format_byte_size(maximum) + ", not " +
+                                       *text);
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::optional<std::vector<std::string>> TableReader::string_list(std::string_view key) {

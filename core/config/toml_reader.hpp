@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -52,6 +53,12 @@ class TableReader {
   std::optional<bool> boolean(std::string_view key);
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t minimum, std::int64_t maximum);
   std::optional<std::vector<std::string>> string_list(std::string_view key);
+  // A duration string ("30s", "1d12h": duration.hpp) of at most `maximum`; an error
+  // points at the offending character.
+  std::optional<std::chrono::seconds> duration(std::string_view key,
+                                               std::chrono::seconds maximum = std::chrono::seconds::max());
+  // A size string ("10MiB": byte_size.hpp) from `minimum` to `maximum` bytes.
+  std::optional<std::uint64_t> byte_size(std::string_view key, std::uint64_t minimum, std::uint64_t maximum);
   const toml::table* table(std::string_view key);
   const toml::node* node(std::string_view key);  // any type; marks the key as known
 

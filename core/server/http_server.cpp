@@ -180,10 +180,23 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.options().body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options().header_limit));
-    // Idle until the first byte, then the whole request within the request timeout:
-    // Beast's one timer covers both, so the shorter bound wins.
-    stream_.expires_after(std::min(server_.options().idle_timeout, server_.options().request_timeout));
     busy_ = false;
+    if (buffer_.size() > 0) return read_request();  // the next request is already here (pipelined)
+    // Idle until the first byte of the next request comes...
+    stream_.expires_after(server_.options().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code error, std::size_t size) {
+                              if (error) return self->on_read(error);
+                              self->buffer_.commit(size);
+                              self->read_request();
+                            });
+  }
+
+  // ... then the whole request within the request timeout, from that first byte: a
+  // client trickling its request byte by byte is cut off then (Beast's deadline is one
+  // point in time for every read of the request, not a delay between two bytes).
+  void read_request() {
+    stream_.expires_after(server_.options().request_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
@@ -207,7 +220,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code error) {
-    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+    if (error == http::error::end_of_stream || error == asio::error::eof || error == beast::error::timeout ||
         error == asio::error::operation_aborted || error == asio::error::connection_reset ||
         error == asio::error::bad_descriptor)
       return close();
@@ -295,6 +308,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;  // touched on the session's strand only
   bool linger_ = false;
   std::array<char, 16384> discard_{};
+  static constexpr std::size_t kFirstRead = 4096;  // bytes asked for when a request starts
 };
 
 void HttpServer::Impl::accept() {

@@ -18,8 +18,8 @@ struct HttpServerOptions {
   std::size_t threads = 16;  // handlers block on store commits; more of them in flight make bigger group commits
   std::size_t body_limit = 10 * 1024 * 1024;  // 413 above it
   std::size_t header_limit = 16 * 1024;       // 431 above it
-  std::chrono::seconds idle_timeout{30};      // a connection with no request for this long is closed
-  std::chrono::seconds request_timeout{30};   // reading one request may take at most this
+  std::chrono::seconds idle_timeout{30};      // a connection with no request begun for this long is closed
+  std::chrono::seconds request_timeout{30};   // reading one request, from its first byte, may take at most this
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
