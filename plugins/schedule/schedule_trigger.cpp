@@ -99,6 +99,17 @@ std::string local_text(Instant instant, const date::time_zone& zone) {
   return date::format("%FT%T%Ez", date::make_zoned(&zone, instant));
 }
 
+// "1h30m", "15m", "1s": a duration as the user wrote it in the config.
+std::string duration_text(std::chrono::milliseconds duration) {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+  std::string out;
+  for (const auto& [unit, size] : {std::pair{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}) {
+    if (seconds >= size) out += std::to_string(seconds / size) + unit;
+    seconds %= size;
+  }
+  return out.empty() ? "0s" : out;
+}
+
 class ScheduleTrigger final : public parcours::Trigger {
  public:
   explicit ScheduleTrigger(const parcours::Settings& settings)
@@ -147,7 +158,7 @@ class ScheduleTrigger final : public parcours::Trigger {
                 (audience_ ? " for every row of '" + *audience_ + "'" : " for contact '" + *contact_ + "'") +
                 (anniversary_ ? " whose '" + *anniversary_ + "' is today" : "") + "; next occurrence " +
                 (next ? local_text(*next, *zone_) : std::string("none in ten years")) + " (catch-up window " +
-                std::to_string(std::chrono::duration_cast<std::chrono::minutes>(catch_up_).count()) + " min)");
+                duration_text(catch_up_) + ")");
     if (audience_) {
       // A misspelt source name would otherwise show only at the first occurrence,
       // maybe days from now. Not fatal: a source may still be loading.
@@ -185,14 +196,14 @@ class ScheduleTrigger final : public parcours::Trigger {
     }
   }
 
-  // catch_up: the host hands durations over in milliseconds; "0s" (no catch-up) is
-  // allowed here, which Settings::duration() would refuse.
+  // catch_up: the host hands durations over in milliseconds (and refuses "0s"; "1s"
+  // is, in effect, no catch-up).
   static std::chrono::milliseconds catch_up(const parcours::Settings& settings) {
-    const auto it = settings.json().find("catch_up");
-    if (it == settings.json().end() || it->is_null()) return 1h;
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
-      throw SettingError("catch_up: must be a duration such as \"1h\", \"15m\" or \"0s\" (no catch-up)");
-    return std::chrono::milliseconds(it->get<std::int64_t>());
+    try {
+      return settings.duration("catch_up", 1h);
+    } catch (const SettingError&) {
+      throw SettingError("catch_up: must be a duration such as \"1h\" or \"15m\" (\"1s\" for no catch-up)");
+    }
   }
 
   const date::time_zone* client_zone(const json& context) const {
@@ -304,7 +315,7 @@ class ScheduleTrigger final : public parcours::Trigger {
       }
     }
     const date::year_month_day today{date::floor<date::days>(date::make_zoned(zone_, occurrence).get_local_time())};
-    std::size_t emitted = 0, refused = 0, not_today = 0, skipped = 0;
+    std::size_t emitted = 0, refused = 0, not_today = 0, without_date = 0, skipped = 0;
     for (const auto& row : *rows) {
       if (stopping()) return;
       const std::string contact = row.is_object() && row.contains("contact") && row["contact"].is_string()
@@ -317,14 +328,19 @@ class ScheduleTrigger final : public parcours::Trigger {
         continue;
       }
       if (anniversary_) {
+        // An empty cell is a date nobody gave (not every customer tells their
+        // birthday): counted, not logged. A value that is not a date is bad data.
         const auto cell = data.find(*anniversary_);
-        const auto day = cell != data.end() && cell->is_string() ? anniversary_of(cell->get<std::string>())
-                                                                 : std::optional<date::month_day>();
+        if (cell == data.end() || cell->is_null() ||
+            (cell->is_string() && cell->get_ref<const std::string&>().empty())) {
+          ++without_date;
+          continue;
+        }
+        const auto day = cell->is_string() ? anniversary_of(cell->get<std::string>()) : std::nullopt;
         if (!day) {
           if (++skipped <= kRowProblemsLogged)
             host().warn(when + ": contact '" + contact + "' has no date in column '" + *anniversary_ + "' (" +
-                        (cell == data.end() ? std::string("missing") : cell->dump()) +
-                        "; expected YYYY-MM-DD or an ISO date-time); skipped");
+                        cell->dump() + "; expected YYYY-MM-DD or an ISO date-time); skipped");
           continue;
         }
         if (!is_anniversary(*day, today)) {
@@ -340,11 +356,14 @@ class ScheduleTrigger final : public parcours::Trigger {
     rows_skipped_ += skipped;
     host().metric("schedule_events_total", static_cast<double>(events_));
     host().metric("schedule_rows_skipped_total", static_cast<double>(rows_skipped_));
-    host().info(when + ": emitted '" + emit_ + "' for " + std::to_string(emitted) + " of " +
-                std::to_string(rows->size()) + " rows of '" + *audience_ + "'" +
-                (anniversary_ ? " (" + std::to_string(not_today) + " not today's anniversary)" : std::string()) +
-                (skipped > 0 ? ", " + std::to_string(skipped) + " skipped (no contact or no date)" : std::string()) +
-                (refused > 0 ? ", " + std::to_string(refused) + " refused by the host" : std::string()));
+    host().info(
+        when + ": emitted '" + emit_ + "' for " + std::to_string(emitted) + " of " + std::to_string(rows->size()) +
+        " rows of '" + *audience_ + "'" +
+        (anniversary_ ? " (" + std::to_string(not_today) + " not today's anniversary, " + std::to_string(without_date) +
+                            " without a date)"
+                      : std::string()) +
+        (skipped > 0 ? ", " + std::to_string(skipped) + " skipped (no contact id, or not a date)" : std::string()) +
+        (refused > 0 ? ", " + std::to_string(refused) + " refused by the host" : std::string()));
   }
 
   void count_failure(const std::string& reason) {
@@ -397,6 +416,6 @@ PARCOURS_PLUGIN(ScheduleTrigger,
     {"timezone", parcours::Type::string, parcours::optional,
      "IANA time zone of the expression (default: the client's timezone, else UTC)"},
     {"catch_up", parcours::Type::duration, parcours::defaults_to("1h"),
-     "At start, occurrences missed within this window before now still fire (\"0s\": none)"},
+     "At start, occurrences missed within this window before now still fire (\"1s\": in effect none)"},
   })
 // clang-format on
