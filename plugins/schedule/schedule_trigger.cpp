@@ -52,6 +52,8 @@ constexpr auto kPollInterval = 250ms;
 constexpr int kMaxOccurrencesPerWake = 1000;
 // Per occurrence, the number of row-level problems logged one by one before a summary.
 constexpr int kRowProblemsLogged = 5;
+// The longest event id the host stores (core/engine/incoming_event.cpp).
+constexpr std::size_t kMaxEventId = 256;
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -97,6 +99,24 @@ std::string utc_text(Instant instant) {
 // "2026-12-01T09:00:00+01:00": the occurrence as the client reads it.
 std::string local_text(Instant instant, const date::time_zone& zone) {
   return date::format("%FT%T%Ez", date::make_zoned(&zone, instant));
+}
+
+// 64-bit FNV-1a, in hex: a stable short stand-in for a long id.
+std::string fnv1a_hex(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  static const char* const digits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) out[static_cast<std::size_t>(i)] = digits[hash & 15];
+  return out;
+}
+
+// A value as a log line shows it: at most 80 characters.
+std::string shortened(const std::string& text) {
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
 }
 
 // "1h30m", "15m", "1s": a duration as the user wrote it in the config.
@@ -272,6 +292,10 @@ class ScheduleTrigger final : public parcours::Trigger {
     properties["scheduled_for"] = local_text(occurrence, *zone_);
     std::string id = "schedule:" + instance_ + ":" + utc_text(occurrence);
     if (!id_suffix.empty()) id += ":" + id_suffix;
+    // The host takes ids of at most 256 characters; a long contact id (itself up to
+    // 256) is replaced by its hash, which keeps the id deterministic.
+    if (id.size() > kMaxEventId)
+      id = "schedule:" + instance_ + ":" + utc_text(occurrence) + ":#" + fnv1a_hex(id_suffix);
     return json{{"id", std::move(id)},
                 {"type", emit_},
                 {"contact", contact},
@@ -287,8 +311,8 @@ class ScheduleTrigger final : public parcours::Trigger {
       return true;
     } catch (const std::exception& error) {
       count_failure("emit");
-      host().error("event " + event.value("id", std::string()) + " for contact '" +
-                   event.value("contact", std::string()) + "' was refused: " + error.what());
+      host().error("event " + shortened(event.value("id", std::string())) + " for contact '" +
+                   shortened(event.value("contact", std::string())) + "' was refused: " + error.what());
       return false;
     }
   }
