@@ -158,6 +158,7 @@ void SqliteStore::transact_scratch(const std::function<void(Transaction&)>& work
     work(transaction_);
   } catch (...) {
     t_running_work_of = nullptr;
+    transaction_.drop_counters();
     scratch_failure_ = message_of(std::current_exception());
     if (!connection_.in_autocommit()) {
       try {
@@ -176,9 +177,11 @@ void SqliteStore::transact_scratch(const std::function<void(Transaction&)>& work
 
 void SqliteStore::commit_scratch() {
   try {
+    transaction_.flush_counters();
     auto use = commit_.use();
     use->run_to_end();
   } catch (const StoreError& failure) {
+    transaction_.drop_counters();
     scratch_failure_ = failure.what();
     if (!connection_.in_autocommit()) {
       try {
@@ -223,7 +226,10 @@ void SqliteStore::run_work(const std::function<void(Transaction&)>& work, bool f
   }
   t_running_work_of = nullptr;
 
-  if (!work_error && first) return;
+  if (!work_error && first) {
+    transaction_.keep_work_counters();
+    return;
+  }
   if (first) {
     abandon_batch(message_of(work_error));  // the batch holds no other work: nobody else is told
     return;
@@ -232,11 +238,13 @@ void SqliteStore::run_work(const std::function<void(Transaction&)>& work, bool f
     try {
       auto use = release_savepoint_.use();
       use->run_to_end();
+      transaction_.keep_work_counters();
       return;
     } catch (...) {
       work_error = std::current_exception();
     }
   }
+  transaction_.drop_work_counters();
   // Undo this work alone. SQLite may have rolled the whole transaction back by itself
   // (SQLITE_FULL, SQLITE_IOERR ...): then the other works of the batch are lost too.
   if (!connection_.in_autocommit()) {
@@ -256,6 +264,7 @@ void SqliteStore::run_work(const std::function<void(Transaction&)>& work, bool f
 }
 
 void SqliteStore::abandon_batch(const std::string& why) {
+  transaction_.drop_counters();
   if (!connection_.in_autocommit()) {
     try {
       auto use = rollback_.use();
@@ -284,9 +293,11 @@ void SqliteStore::commit_batch(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::exception_ptr error;
   try {
+    transaction_.flush_counters();
     auto use = commit_.use();
     use->run_to_end();
   } catch (const StoreError& failure) {
+    transaction_.drop_counters();
     if (!connection_.in_autocommit()) {
       try {
         auto use = rollback_.use();

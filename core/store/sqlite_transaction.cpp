@@ -453,24 +453,53 @@ int SqliteTransaction::count_recent_messages(std::string_view client, std::strin
 
 void SqliteTransaction::add_to_counter(std::string_view client, std::string_view journey, std::string_view step,
                                        std::string_view counter, std::int64_t delta) {
-  auto use = add_to_counter_.use();
-  use->bind(1, client);
-  use->bind(2, journey);
-  use->bind(3, step);
-  use->bind(4, counter);
-  use->bind(5, delta);
-  use->run_to_end();
+  work_counters_[CounterKey(client, journey, step, counter)] += delta;
 }
 
 std::int64_t SqliteTransaction::counter(std::string_view client, std::string_view journey, std::string_view step,
                                         std::string_view counter) {
-  auto use = counter_.use();
-  use->bind(1, client);
-  use->bind(2, journey);
-  use->bind(3, step);
-  use->bind(4, counter);
-  if (!use->step()) return 0;
-  return use->integer(0);
+  std::int64_t value = 0;
+  {
+    auto use = counter_.use();
+    use->bind(1, client);
+    use->bind(2, journey);
+    use->bind(3, step);
+    use->bind(4, counter);
+    if (use->step()) value = use->integer(0);
+  }
+  const CounterKey key(client, journey, step, counter);
+  for (const auto* waiting : {&transaction_counters_, &work_counters_})
+    if (const auto it = waiting->find(key); it != waiting->end()) value += it->second;
+  return value;
+}
+
+void SqliteTransaction::keep_work_counters() {
+  for (const auto& [key, delta] : work_counters_) transaction_counters_[key] += delta;
+  work_counters_.clear();
+}
+
+void SqliteTransaction::drop_work_counters() {
+  work_counters_.clear();
+}
+
+void SqliteTransaction::flush_counters() {
+  keep_work_counters();  // a scratch store's works are never undone one by one
+  for (const auto& [key, delta] : transaction_counters_) {
+    if (delta == 0) continue;
+    auto use = add_to_counter_.use();
+    use->bind(1, std::get<0>(key));
+    use->bind(2, std::get<1>(key));
+    use->bind(3, std::get<2>(key));
+    use->bind(4, std::get<3>(key));
+    use->bind(5, delta);
+    use->run_to_end();
+  }
+  transaction_counters_.clear();
+}
+
+void SqliteTransaction::drop_counters() {
+  work_counters_.clear();
+  transaction_counters_.clear();
 }
 
 }  // namespace parcours::store
