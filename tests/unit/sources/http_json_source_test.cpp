@@ -155,7 +155,8 @@ TEST_CASE("http-json asks with If-None-Match once it has a version, and a 304 ke
   CHECK(host.count(PARCOURS_LOG_DEBUG, "loaded 2 rows") == 1);
 }
 
-TEST_CASE("An http-json server down at start is no failure to create; a source destroyed mid-request stops at once") {
+TEST_CASE(
+    "An http-json server down at start is no failure to create, and a source destroyed mid-request stops at once") {
   RecordingHost host;
   auto registry = registry_with(http_json_plugin());
   // Nothing listens on port 1 of 127.0.0.1: the connection is refused.

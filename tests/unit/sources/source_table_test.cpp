@@ -40,7 +40,7 @@ TEST_CASE("A key is a non-empty string or a whole number") {
   CHECK_FALSE(key_text(json::object()));
 }
 
-TEST_CASE("The first row of a key wins; rows without one and bad rows are counted") {
+TEST_CASE("The first row of a key wins, and rows without one and bad rows are counted") {
   TableBuilder builder;
   builder.add("a", {{"n", 1}});
   builder.add("b", {{"n", 2}});
