@@ -24,6 +24,7 @@
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "host/loaded_config.hpp"
+#include "host/plugin_sources.hpp"
 #include "schedule/clock.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -269,9 +270,11 @@ int run_simulate_command(const std::vector<std::string>& args) {
                                                                  store::SqliteStore::Durability::none);
     schedule::ManualClock clock(start);
     TimelinePrinter printer(format == "json");
-    engine::Engine engine(loaded.clients, loaded.journeys, *store, clock, &printer);
+    // The sources are real (a CSV file is read as under `run`); channels are recorders.
+    const host::PluginSources sources(loaded, host::PluginEnvironment{&clock, nullptr, nullptr});
+    engine::Engine engine(loaded.clients, loaded.journeys, *store, clock, &printer, &sources);
     RecordingSender sender;
-    engine::Dispatcher dispatcher(engine, *store, clock, sender, &printer);
+    engine::Dispatcher dispatcher(engine, *store, clock, sender, &printer, engine::RetryPolicy{}, &sources);
     // A fixed secret: a simulation's links (never served) are the same at every run.
     const links::LinkSigner links("simulate", loaded.host.server.public_url);
     dispatcher.set_link_signer(&links);

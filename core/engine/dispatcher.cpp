@@ -70,7 +70,7 @@ bool over_pressure(store::Transaction& tx, const config::ClientConfig& client, c
 
 // The data templates see (CONFIG.md, "Templates").
 json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact,
-                   const links::LinkSigner* links) {
+                   const links::LinkSigner* links, const DataLookup* sources) {
   json data;
   data["contact"] = contact;
   data["contact"]["id"] = message.contact;
@@ -79,14 +79,15 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   data["journey"] = {{"id", message.journey}, {"step", message.step}};
   data["client"] = {{"id", client.id}, {"name", client.name}};
   data["links"] = {{"unsubscribe", links ? links->unsubscribe_url(client.id, message.contact, message.channel) : ""}};
+  data["data"] = sources != nullptr ? sources->lookup(client.id, message.contact, contact) : json::object();
   return data;
 }
 
 }  // namespace
 
 Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
-                       Observer* observer, RetryPolicy retry)
-    : engine_(engine), store_(store), clock_(clock), sender_(sender), observer_(observer), retry_(retry) {}
+                       Observer* observer, RetryPolicy retry, const DataLookup* data)
+    : engine_(engine), store_(store), clock_(clock), sender_(sender), observer_(observer), data_(data), retry_(retry) {}
 
 TimeMs Dispatcher::backoff(const std::string& key, int attempts, TimeMs hint) const {
   TimeMs delay = retry_.first_delay;
@@ -192,7 +193,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       Pending pending{message, &config, channel, {}, json::object(), decided};
       try {
         const auto rendered = render::render_message(config.directory / "templates", message.params_json,
-                                                     template_data(config, message, contact, links_).dump());
+                                                     template_data(config, message, contact, links_, data_).dump());
         pending.rendered = json::parse(rendered.params_json);
         json wire{{"idempotency_key", message.idempotency_key},
                   {"channel", message.channel},

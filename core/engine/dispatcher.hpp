@@ -54,7 +54,7 @@ struct RetryPolicy {
 class Dispatcher {
  public:
   Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
-             Observer* observer = nullptr, RetryPolicy retry = {});
+             Observer* observer = nullptr, RetryPolicy retry = {}, const DataLookup* data = nullptr);
 
   // Dispatches messages due at the clock's now, at most `limit`; returns how many were
   // decided (delivered, failed, suppressed, deferred or rescheduled).
@@ -77,6 +77,7 @@ class Dispatcher {
   const schedule::Clock& clock_;
   ChannelSender& sender_;
   Observer* observer_;
+  const DataLookup* data_;  // data.<source>.* in templates; none: no data
   RetryPolicy retry_;
   const links::LinkSigner* links_ = nullptr;
 

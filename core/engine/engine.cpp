@@ -83,7 +83,7 @@ std::string emitted_event_id(std::int64_t enrollment, std::size_t step, TimeMs n
 // Everything one transaction does: processing events and timers of contacts, with the
 // contact's attributes loaded once and written back once per contact, and the per-step
 // counters added up in memory and written once per transaction (finish_work()).
-class Engine::Activation {
+class Engine::Activation final : public journey::DataScope {
  public:
   Activation(Engine& engine, store::Transaction& tx, TimeMs now) : engine_(engine), tx_(tx), now_(now) {}
 
@@ -295,6 +295,7 @@ class Engine::Activation {
     save_contact(client);
     contact_id_ = id;
     contact_client_ = client.client->id;
+    data_rows_.reset();
     auto record = tx_.find_contact(client.client->id, id);
     contact_ = record ? json::parse(record->attributes_json) : json::object();
     dirty_ = !record.has_value();
@@ -321,7 +322,15 @@ class Engine::Activation {
     scope.journey_id = journey.id;
     if (entered_at) scope.entered_at = journey::Time(std::chrono::milliseconds(*entered_at));
     scope.now = journey::Time(std::chrono::milliseconds(now_));
+    if (engine_.data_ != nullptr) scope.data = this;
     return journey::JsonContext(scope);
+  }
+
+  // data.*: asked of the sources once per contact and transaction, and only when an
+  // expression reads it.
+  const json& rows() const override {
+    if (!data_rows_) data_rows_ = engine_.data_->lookup(contact_client_, contact_id_, contact_);
+    return *data_rows_;
   }
 
   // Records an action for the observer. `detail` makes the action's detail object: it
@@ -548,6 +557,7 @@ class Engine::Activation {
   std::string contact_client_;
   std::string contact_id_;
   json contact_ = json::object();
+  mutable std::optional<json> data_rows_;  // rows(): what the sources know of contact_id_
   bool dirty_ = false;
   int sends_ = 0;
   std::map<std::string, Counter, std::less<>> counters_;  // by counter_key_
@@ -557,8 +567,8 @@ class Engine::Activation {
 
 Engine::Engine(const std::vector<config::ClientConfig>& clients,
                const std::map<std::string, std::vector<journey::Journey>>& journeys, store::Store& store,
-               const schedule::Clock& clock, Observer* observer)
-    : store_(store), clock_(clock), observer_(observer) {
+               const schedule::Clock& clock, Observer* observer, const DataLookup* data)
+    : store_(store), clock_(clock), observer_(observer), data_(data) {
   for (const auto& client : clients) {
     ClientJourneys& entry = clients_[client.id];
     entry.client = &client;

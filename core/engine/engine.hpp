@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "config/client_config.hpp"
+#include "engine/data_lookup.hpp"
 #include "engine/incoming_event.hpp"
 #include "engine/timeline.hpp"
 #include "journey/journey.hpp"
@@ -47,7 +48,7 @@ class Engine {
 
   Engine(const std::vector<config::ClientConfig>& clients,
          const std::map<std::string, std::vector<journey::Journey>>& journeys, store::Store& store,
-         const schedule::Clock& clock, Observer* observer = nullptr);
+         const schedule::Clock& clock, Observer* observer = nullptr, const DataLookup* data = nullptr);
 
   // Stores and processes a batch of one client's events, in one transaction: all or
   // nothing. A repeated event id is accepted and ignored. Throws EventError for an
@@ -73,6 +74,7 @@ class Engine {
   store::Store& store_;
   const schedule::Clock& clock_;
   Observer* observer_;
+  const DataLookup* data_;  // none: data.* reads null
 };
 
 }  // namespace parcours::engine

@@ -71,6 +71,20 @@ void Metrics::set(const std::string& name, const Labels& labels, double value) {
   families_[name].samples[render(labels)] = value;
 }
 
+void Metrics::plugin_sample(const std::string& name, const Labels& labels, double value) {
+  if (name.empty() ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:") != std::string::npos)
+    return;
+  const std::string full = "parcours_plugin_" + name;
+  std::lock_guard lock(mutex_);
+  auto& family = families_[full];
+  if (family.type.empty()) {
+    family.type = name.ends_with("_total") ? "counter" : "gauge";
+    family.help = "Reported by plugins";
+  }
+  family.samples[render(labels)] = value;
+}
+
 void Metrics::observe(const std::string& name, const Labels& labels, double seconds) {
   std::lock_guard lock(mutex_);
   auto& family = families_[name];

@@ -22,6 +22,10 @@ class Metrics final : public engine::Observer {
 
   void add(const std::string& name, const Labels& labels, double value = 1);
   void set(const std::string& name, const Labels& labels, double value);
+  // A sample a plugin reported (plugin.h, metric): exported as parcours_plugin_<name>,
+  // a counter when the name ends in _total, else a gauge. Names outside
+  // [a-zA-Z0-9_:] are dropped (they would break the exposition).
+  void plugin_sample(const std::string& name, const Labels& labels, double value);
   // One observation of a duration in seconds, into the histogram `name`.
   void observe(const std::string& name, const Labels& labels, double seconds);
 

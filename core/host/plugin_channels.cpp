@@ -8,12 +8,12 @@ namespace parcours::host {
 
 using engine::SendOutcome;
 
-PluginChannels::PluginChannels(const LoadedConfig& loaded) {
+PluginChannels::PluginChannels(const LoadedConfig& loaded, const PluginEnvironment& environment) {
   for (const auto& client : loaded.clients) {
     for (const auto& channel : client.channels) {
       Channel entry;
       entry.services = std::make_unique<plugin::HostServices>(client.id, channel.name, channel.plugin,
-                                                              plugin::HostServices::Wiring{});
+                                                              plugin_wiring(environment, client, channel));
       try {
         entry.instance = loaded.plugins.create(channel.plugin, channel.settings_json, entry.services->table());
       } catch (const std::exception& error) {

@@ -11,6 +11,7 @@
 
 #include "engine/dispatcher.hpp"
 #include "host/loaded_config.hpp"
+#include "host/plugin_wiring.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/registry.hpp"
 
@@ -21,7 +22,7 @@ class PluginChannels final : public engine::ChannelSender {
   // Creates every channel instance of every client now, so that a plugin that
   // refuses its settings stops the start-up rather than the first message. Throws
   // std::runtime_error naming the client and channel.
-  explicit PluginChannels(const LoadedConfig& loaded);
+  explicit PluginChannels(const LoadedConfig& loaded, const PluginEnvironment& environment = {});
   ~PluginChannels() override;
 
   engine::SendOutcome send(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,

@@ -6,11 +6,11 @@
 
 namespace parcours::host {
 
-PluginTriggers::PluginTriggers(const LoadedConfig& loaded, Sink sink) {
+PluginTriggers::PluginTriggers(const LoadedConfig& loaded, const PluginEnvironment& environment, Sink sink) {
   for (const auto& client : loaded.clients) {
     for (const auto& trigger : client.triggers) {
       Trigger entry;
-      plugin::HostServices::Wiring wiring;
+      plugin::HostServices::Wiring wiring = plugin_wiring(environment, client, trigger);
       wiring.emit = [sink, id = client.id](std::string_view event_json) { return sink(id, event_json); };
       entry.services = std::make_unique<plugin::HostServices>(client.id, trigger.name, trigger.plugin, wiring);
       try {

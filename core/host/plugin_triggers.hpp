@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "host/loaded_config.hpp"
+#include "host/plugin_wiring.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/registry.hpp"
 
@@ -24,7 +25,7 @@ class PluginTriggers {
 
   // Creates every trigger instance (throws std::runtime_error naming the client and
   // trigger when one refuses its settings). Nothing runs until start().
-  PluginTriggers(const LoadedConfig& loaded, Sink sink);
+  PluginTriggers(const LoadedConfig& loaded, const PluginEnvironment& environment, Sink sink);
   ~PluginTriggers();
 
   // Starts every trigger; one that fails to start is logged and left stopped.

@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "host/loaded_config.hpp"
 #include "host/plugin_channels.hpp"
+#include "host/plugin_sources.hpp"
 #include "host/plugin_triggers.hpp"
 #include "host/work_runner.hpp"
 #include "links/link_signer.hpp"
@@ -18,6 +19,7 @@ namespace parcours::host {
 struct Runtime {
   LoadedConfig loaded;
   std::unique_ptr<links::LinkSigner> links;  // with this config's [server] public_url
+  std::unique_ptr<PluginSources> sources;    // data.<source>.*, and audiences for triggers
   std::unique_ptr<PluginChannels> channels;
   std::unique_ptr<PluginTriggers> triggers;
   std::unique_ptr<engine::Engine> engine;
@@ -31,6 +33,7 @@ struct Runtime {
     dispatcher.reset();
     engine.reset();
     channels.reset();
+    sources.reset();
   }
 };
 

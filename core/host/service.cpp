@@ -68,14 +68,18 @@ std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
   auto runtime = std::make_shared<Runtime>();
   runtime->loaded = std::move(loaded);
   runtime->links = std::make_unique<links::LinkSigner>(link_secret_, runtime->loaded.host.server.public_url);
-  runtime->channels = std::make_unique<PluginChannels>(runtime->loaded);
+  PluginEnvironment environment{clock_.get(), &metrics_, nullptr};
+  runtime->sources = std::make_unique<PluginSources>(runtime->loaded, environment);
+  environment.sources = runtime->sources.get();
+  runtime->channels = std::make_unique<PluginChannels>(runtime->loaded, environment);
   runtime->engine = std::make_unique<engine::Engine>(runtime->loaded.clients, runtime->loaded.journeys, *store_,
-                                                     *clock_, &engine_observer_);
-  runtime->dispatcher =
-      std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels, &metrics_);
+                                                     *clock_, &engine_observer_, runtime->sources.get());
+  runtime->dispatcher = std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels,
+                                                             &metrics_, engine::RetryPolicy{}, runtime->sources.get());
   runtime->dispatcher->set_link_signer(runtime->links.get());
   runtime->triggers = std::make_unique<PluginTriggers>(
-      runtime->loaded, [this](const std::string& client, std::string_view event_json) -> std::optional<std::string> {
+      runtime->loaded, environment,
+      [this](const std::string& client, std::string_view event_json) -> std::optional<std::string> {
         try {
           const auto parsed = nlohmann::json::parse(event_json);
           ingest(client, {engine::parse_event(parsed, "the emitted event")});

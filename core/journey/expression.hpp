@@ -7,7 +7,8 @@
 //   days_since(contact.last_purchase) > 30
 //   contact.departure_date - 7d
 //
-// Names: contact.<path>, event.<path>, journey.id, journey.entered_at, now. Operators,
+// Names: contact.<path>, event.<path>, data.<source>.<path>, journey.id,
+// journey.entered_at, now. Operators,
 // loosest first: or; and; not; == != < <= > >= in contains (not chainable); + -;
 // unary -. Functions: exists(x), days_since(x).
 //
@@ -30,7 +31,7 @@
 namespace parcours::journey {
 
 // What a name starts with. `now` is not a root: it comes from Context::now().
-enum class Root { contact, event, journey };
+enum class Root { contact, event, journey, data };
 
 // Where the evaluator reads names from. The engine implements it over the contact,
 // the event in scope and the enrollment (JsonContext); tests may implement their own.
@@ -39,7 +40,8 @@ class Context {
   virtual ~Context() = default;
   // The value at `path` under `root`, or null when there is none. For contact and event
   // the path walks the attributes/properties ({"consent", "sms"}); for journey it is
-  // {"id"} or {"entered_at"}. Must not throw.
+  // {"id"} or {"entered_at"}; for data it starts with the source's name
+  // ({"bookings", "nights"}). Must not throw.
   virtual Value lookup(Root root, std::span<const std::string> path) const = 0;
   // The current time: the engine's clock, which tests and simulations move by hand.
   virtual Time now() const = 0;

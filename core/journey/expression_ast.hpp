@@ -47,7 +47,7 @@ struct Expression::Compiled {
   std::string text;
   std::unique_ptr<const Node> root;
   std::vector<NameUse> names;
-  bool reads_root[3] = {false, false, false};  // indexed by Root
+  bool reads_root[4] = {false, false, false, false};  // indexed by Root
   bool depends_on_time = false;
 };
 

@@ -52,7 +52,13 @@ Value JsonContext::lookup(Root root, std::span<const std::string> path) const {
     if (path[0] == "entered_at" && scope_.entered_at) return *scope_.entered_at;
     return {};
   }
-  const nlohmann::json* node = root == Root::contact ? scope_.contact : scope_.event;
+  const nlohmann::json* node = nullptr;
+  switch (root) {
+    case Root::contact: node = scope_.contact; break;
+    case Root::event: node = scope_.event; break;
+    case Root::data: node = scope_.data != nullptr ? &scope_.data->rows() : nullptr; break;
+    case Root::journey: break;
+  }
   for (const std::string& key : path) {
     if (!node) return {};
     node = child(*node, key);

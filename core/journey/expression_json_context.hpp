@@ -13,6 +13,14 @@
 
 namespace parcours::journey {
 
+// What the client's data sources know about the contact ({"<source>": {row}, ...}),
+// fetched only when an expression reads data.*: most expressions never do.
+class DataScope {
+ public:
+  virtual ~DataScope() = default;
+  virtual const nlohmann::json& rows() const = 0;
+};
+
 // What is in scope for one evaluation. Pointers and views must outlive the context.
 struct JsonScope {
   const nlohmann::json* contact = nullptr;  // the contact's attributes (an object)
@@ -20,6 +28,7 @@ struct JsonScope {
                                             // none in scope (a wake-up by timer): event.* is null
   std::string_view journey_id{};
   std::optional<Time> entered_at{};  // none before enrollment (e.g. for entry.when)
+  const DataScope* data = nullptr;   // none: data.* is null
   Time now{};
 };
 
@@ -27,7 +36,7 @@ class JsonContext final : public Context {
  public:
   explicit JsonContext(JsonScope scope) : scope_(scope) {}
 
-  // contact.* / event.*: walks objects by key and arrays by index ("items.0.sku");
+  // contact.* / event.* / data.*: walks objects by key and arrays by index ("items.0.sku");
   // a JSON number is a number, a string stays a string (read as a time where one is
   // needed), an array is a list, an object is an opaque object value.
   Value lookup(Root root, std::span<const std::string> path) const override;

@@ -19,7 +19,7 @@ namespace {
 // evaluator recurse, and no real condition comes near.
 constexpr int kMaxNesting = 200;
 
-const std::vector<std::string> kRoots{"contact", "event", "journey", "now"};
+const std::vector<std::string> kRoots{"contact", "event", "journey", "data", "now"};
 const std::vector<std::string> kJourneyNames{"journey.id", "journey.entered_at"};
 const std::vector<std::string> kFunctions{"exists", "days_since"};
 // What may follow a complete operand, for "did you mean" on a misspelt operator.
@@ -364,6 +364,11 @@ class Parser {
       root = Root::contact;
     } else if (root_word == "event") {
       root = Root::event;
+    } else if (root_word == "data") {
+      root = Root::data;
+      // Which sources exist is the client's business: the journey loader checks the name.
+      if (path.size() < 2)
+        fail(token.column, "expected data.<source>.<field>, e.g. data.bookings.nights, found '" + written + "'");
     } else if (root_word == "journey") {
       root = Root::journey;
       if (path.size() != 1 || (path[0] != "id" && path[0] != "entered_at"))
@@ -377,8 +382,8 @@ class Parser {
       std::string hint = uppercase_keyword_hint(root_word);
       if (hint.empty()) hint = config::did_you_mean(root_word, kRoots);
       fail(token.column, "unknown name '" + root_word + "'" +
-                             (hint.empty() ? ": a name is contact.<attribute>, event.<property>, journey.id, "
-                                             "journey.entered_at or now"
+                             (hint.empty() ? ": a name is contact.<attribute>, event.<property>, "
+                                             "data.<source>.<field>, journey.id, journey.entered_at or now"
                                            : hint));
     }
 

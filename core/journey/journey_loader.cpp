@@ -100,6 +100,38 @@ std::optional<std::string> read_event_type(TableReader& reader, std::string_view
   return type;
 }
 
+// Every expression of a journey, for checks that need all of them.
+template <typename Visit>
+void for_each_expression(const Journey& journey, const Visit& visit) {
+  if (journey.entry.when) visit(*journey.entry.when);
+  if (journey.goal && journey.goal->when) visit(*journey.goal->when);
+  for (const Step& step : journey.steps) {
+    if (const auto* wait = std::get_if<WaitUntilStep>(&step.detail)) visit(wait->until);
+    if (const auto* wait = std::get_if<WaitForStep>(&step.detail); wait && wait->when) visit(*wait->when);
+    if (const auto* branch = std::get_if<BranchStep>(&step.detail))
+      for (const BranchCase& branch_case : branch->cases)
+        if (branch_case.when) visit(*branch_case.when);
+  }
+}
+
+// data.<source>.* reads a [sources.<source>] table of the client: the parser cannot
+// know which exist, so the name is checked here, at its exact column.
+void check_data_names(const Journey& journey, const config::ClientConfig& client, Diagnostics& diagnostics) {
+  std::vector<std::string> sources;
+  for (const auto& source : client.sources) sources.push_back(source.name);
+  for_each_expression(journey, [&](const ExpressionText& expression) {
+    for (const NameUse& use : expression.compiled->names()) {
+      if (!use.name.starts_with("data.")) continue;
+      const std::string source = use.name.substr(5, use.name.find('.', 5) - 5);
+      if (std::find(sources.begin(), sources.end(), source) != sources.end()) continue;
+      diagnostics.error(column_in_string(expression.where, static_cast<std::size_t>(use.column)),
+                        "in expression: client '" + client.id + "' has no data source '" + source + "'" +
+                            config::did_you_mean(source, sources) + "; sources are the [sources.<name>] tables of " +
+                            client.file);
+    }
+  });
+}
+
 class StepLoader {
  public:
   StepLoader(const config::ClientConfig& client, const config::PluginCatalog& plugins, Journey& journey)
@@ -522,6 +554,7 @@ std::optional<Journey> load_journey(const std::filesystem::path& file, const std
     }
   }
   reader.finish();
+  check_data_names(journey, client, diagnostics);
   if (diagnostics.error_count() != errors_before) return std::nullopt;
 
   // "The next step" of the last step is the end.

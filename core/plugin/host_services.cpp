@@ -4,16 +4,27 @@
 
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 namespace parcours::plugin {
 
 HostServices::HostServices(std::string client, std::string instance, std::string plugin_id, Wiring wiring)
-    : name_(client + "/" + instance + " (plugin " + plugin_id + ")"), wiring_(std::move(wiring)) {
+    : name_(client + "/" + instance + " (plugin " + plugin_id + ")"),
+      context_json_(nlohmann::json{{"client", client},
+                                   {"instance", instance},
+                                   {"plugin", plugin_id},
+                                   {"timezone", wiring.timezone},
+                                   {"country", wiring.country}}
+                        .dump()),
+      wiring_(std::move(wiring)) {
   table_.struct_size = sizeof(parcours_host);
   table_.ctx = this;
   table_.log = &HostServices::log;
   table_.emit = &HostServices::emit;
   table_.now_ms = &HostServices::now;
   table_.metric = &HostServices::metric;
+  table_.context_json = &HostServices::context;
+  table_.scan_source = &HostServices::scan_source;
 }
 
 // Callbacks run on the plugin's threads and must never let an exception cross back
@@ -73,6 +84,30 @@ void HostServices::metric(void* ctx, const char* name, double value, const char*
       self->wiring_.metric(name, value, labels_json != nullptr ? labels_json : "{}");
   } catch (...) {
   }
+}
+
+const char* HostServices::context(void* ctx) {
+  return static_cast<const HostServices*>(ctx)->context_json_.c_str();
+}
+
+// The answer (or the reason) lives in a per-thread buffer until the thread's next
+// call: plugin.h's contract, so the plugin frees nothing.
+const char* HostServices::scan_source(void* ctx, const char* source, const char** error) {
+  thread_local std::string answer;
+  thread_local std::string reason;
+  const auto* self = static_cast<const HostServices*>(ctx);
+  try {
+    if (!self->wiring_.scan_source) throw std::runtime_error("this host shares no data source with plugins here");
+    if (source == nullptr) throw std::runtime_error("no source name given");
+    answer = self->wiring_.scan_source(source);
+    return answer.c_str();
+  } catch (const std::exception& failure) {
+    reason = failure.what();
+  } catch (...) {
+    reason = "unknown error";
+  }
+  if (error != nullptr) *error = reason.c_str();
+  return nullptr;
 }
 
 }  // namespace parcours::plugin

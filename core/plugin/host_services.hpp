@@ -28,6 +28,12 @@ class HostServices {
     std::function<std::int64_t()> now_ms;
     // A metric sample. Unset: samples are dropped.
     std::function<void(std::string_view name, double value, std::string_view labels_json)> metric;
+    // The client's time zone and country, for context_json (ABI 1.2).
+    std::string timezone = "UTC";
+    std::string country;
+    // Every row of one of the client's sources (ABI 1.2 scan_source): the rows JSON,
+    // or throws std::runtime_error with the reason. Unset: no source is shared.
+    std::function<std::string(std::string_view source)> scan_source;
   };
 
   HostServices(std::string client, std::string instance, std::string plugin_id, Wiring wiring);
@@ -43,8 +49,11 @@ class HostServices {
   static int32_t emit(void* ctx, const char* event_json, const char** error);
   static int64_t now(void* ctx);
   static void metric(void* ctx, const char* name, double value, const char* labels_json);
+  static const char* context(void* ctx);
+  static const char* scan_source(void* ctx, const char* source, const char** error);
 
   std::string name_;
+  std::string context_json_;
   Wiring wiring_;
   std::mutex error_mutex_;
   std::string last_error_;  // what *error points to after a refused emit

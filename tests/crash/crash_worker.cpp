@@ -66,7 +66,7 @@ int work(int argc, char** argv) {
   auto store = store::open_store(loaded.host.store.url, loaded.host.directory.string());
   schedule::ManualClock clock(events.empty() ? end : events.front().time.value_or(end));
   engine::Engine engine(loaded.clients, loaded.journeys, *store, clock);
-  host::PluginChannels channels(loaded);
+  host::PluginChannels channels(loaded, host::PluginEnvironment{&clock, nullptr, nullptr});
   engine::Dispatcher dispatcher(engine, *store, clock, channels);
   host::WorkRunner runner(engine, dispatcher, *store, clock);
   runner.recover();

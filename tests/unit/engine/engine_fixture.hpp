@@ -58,6 +58,17 @@ struct ScriptedSender final : parcours::engine::ChannelSender {
   }
 };
 
+// What the client's data sources know, as a test sets it: client → contact → {source: row}.
+struct FakeData final : parcours::engine::DataLookup {
+  std::map<std::string, nlohmann::json> rows;  // by contact id, for client acme
+  mutable int lookups = 0;
+  nlohmann::json lookup(std::string_view client, std::string_view contact, const nlohmann::json&) const override {
+    ++lookups;
+    const auto it = rows.find(std::string(contact));
+    return client == "acme" && it != rows.end() ? it->second : nlohmann::json::object();
+  }
+};
+
 // File name (without .toml) → TOML. Named, so that `EngineFixture f(Journeys{{...}})`
 // is not read as a pair of iterators.
 using Journeys = std::map<std::string, std::string>;
@@ -82,8 +93,9 @@ class EngineFixture {
     for (const auto& diagnostic : diagnostics.all()) UNSCOPED_INFO(diagnostic.text());
     REQUIRE_FALSE(diagnostics.has_errors());
     store = parcours::store::open_store(store_url, dir_.root().string());
-    engine = std::make_unique<parcours::engine::Engine>(clients, loaded, *store, clock, &timeline);
-    dispatcher = std::make_unique<parcours::engine::Dispatcher>(*engine, *store, clock, sender, &timeline);
+    engine = std::make_unique<parcours::engine::Engine>(clients, loaded, *store, clock, &timeline, &data);
+    dispatcher = std::make_unique<parcours::engine::Dispatcher>(*engine, *store, clock, sender, &timeline,
+                                                                parcours::engine::RetryPolicy{}, &data);
   }
 
   static constexpr const char* kDefaultClient = R"toml(timezone = "Europe/Paris"
@@ -141,6 +153,7 @@ path = "sms.jsonl"
   std::unique_ptr<parcours::store::Store> store;
   Timeline timeline;
   ScriptedSender sender;
+  FakeData data;  // declared before the engine that holds a pointer to it
   std::unique_ptr<parcours::engine::Engine> engine;
   std::unique_ptr<parcours::engine::Dispatcher> dispatcher;
 };

@@ -537,3 +537,35 @@ text = "total {{event.total}}"
   CHECK(f.sender.received[0].dump().find("split_arms") == std::string::npos);
   CHECK(f.enrollments("ann").at(0).event_json.find(R"("split_arms":{"pick":1})") != std::string::npos);
 }
+
+TEST_CASE("data.<source>.* from the client's sources: in branches and templates, asked once per contact") {
+  const char* const kStay = R"toml(id = "stay"
+[entry]
+on = "booking.confirmed"
+[[steps]]
+id = "tier"
+branch = [
+  { when = "data.crm.tier == \"gold\" and data.crm.nights >= 3", goto = "vip" },
+  { goto = "end" },
+]
+[[steps]]
+id = "vip"
+send = "email"
+subject = "{{data.crm.tier}} stay"
+text = "{{#data.crm}}{{nights}} nights{{/data.crm}}{{^data.crm}}no booking{{/data.crm}}"
+)toml";
+  EngineFixture f(Journeys{{"stay", kStay}},
+                  EngineFixture::kDefaultClient + std::string("[sources.crm]\nplugin = \"rows\"\n"));
+  f.data.rows["ann"] = {{"crm", {{"tier", "gold"}, {"nights", 4}}}};
+  f.data.rows["bob"] = {{"crm", {{"tier", "silver"}, {"nights", 9}}}};
+  f.event(R"({"id":"b1","type":"booking.confirmed","contact":"ann"})");
+  f.event(R"({"id":"b2","type":"booking.confirmed","contact":"bob"})");
+  f.event(R"({"id":"b3","type":"booking.confirmed","contact":"cat"})");  // unknown to the source: data.crm is null
+  REQUIRE(f.sender.received.size() == 1);
+  CHECK(f.sender.received[0]["contact"]["id"] == "ann");
+  CHECK(f.sender.received[0]["content"]["subject"] == "gold stay");
+  CHECK(f.sender.received[0]["content"]["text"] == "4 nights");
+  // One lookup per contact's activation (the two names in one condition share it),
+  // one per rendered message.
+  CHECK(f.data.lookups == 4);
+}

@@ -24,6 +24,8 @@ url = "http://127.0.0.1:1/x"
 token = "t"
 [channels.ads]
 plugin = "ads"
+[sources.bookings]
+plugin = "rows"
 )toml";
 
 struct Loaded {
@@ -304,4 +306,35 @@ TEST_CASE("a journey needs an entry and steps") {
   REQUIRE(messages.size() == 2);
   CHECK_THAT(messages[0], Catch::Contains("missing [entry]"));
   CHECK_THAT(messages[1], Catch::Contains("has no steps"));
+}
+
+TEST_CASE("data.<source> must name one of the client's sources, at the name's column") {
+  TemporaryConfig dir;
+  auto loaded = load_cart(dir, R"toml([entry]
+on = "a"
+when = "data.booking.nights > 3 and data.bookings.nights > 3"
+[[steps]]
+branch = [{ when = "data.crm.tier == 'gold'", goto = "end" }]
+)toml");
+  const auto messages = loaded.texts();
+  REQUIRE(messages.size() == 2);
+  CHECK(loaded.journeys.empty());
+  // `when = "` puts the expression's first character at column 9.
+  CHECK_THAT(messages[0], Catch::Contains("cart.toml:3:9: in expression: client 'acme' has no data source 'booking' "
+                                          "(did you mean 'bookings'?); sources are the [sources.<name>] tables of "));
+  CHECK_THAT(messages[0], Catch::EndsWith("clients/acme/client.toml"));
+  CHECK_THAT(messages[1], Catch::Contains("cart.toml:5:21: in expression: client 'acme' has no data source 'crm'"));
+}
+
+TEST_CASE("data needs a source and a field") {
+  TemporaryConfig dir;
+  auto loaded = load_cart(dir, R"toml([entry]
+on = "a"
+when = "data.bookings > 3"
+[[steps]]
+wait = "1d"
+)toml");
+  const auto messages = loaded.texts();
+  REQUIRE(messages.size() == 1);
+  CHECK_THAT(messages[0], Catch::Contains("cart.toml:3:9: in expression: expected data.<source>.<field>"));
 }

@@ -27,14 +27,15 @@ class FakeCatalog final : public PluginCatalog {
     PluginDeclaration ads{"ads", "1.0.0", "audiences", PluginKind::channel, {}, {}, false};
     ads.params.push_back({"audience", SettingType::string, true, std::nullopt, "audience id"});
     PluginDeclaration cron{"schedule", "1.0.0", "cron", PluginKind::trigger, {}, {}, false};
-    declarations_ = {file, sms, ads, cron};
+    PluginDeclaration rows{"rows", "1.0.0", "a data source", PluginKind::source, {}, {}, false};
+    declarations_ = {file, sms, ads, cron, rows};
   }
   const PluginDeclaration* find(std::string_view id) const override {
     for (const auto& declaration : declarations_)
       if (declaration.id == id) return &declaration;
     return nullptr;
   }
-  std::vector<std::string> ids() const override { return {"file", "sms", "ads", "schedule"}; }
+  std::vector<std::string> ids() const override { return {"file", "sms", "ads", "schedule", "rows"}; }
   // The ads plugin refuses an audience that is not a number, as a real one would.
   std::optional<std::string> validate_params(std::string_view id, const std::string& params_json) const override {
     if (id == "ads" && params_json.find("\"audience\":\"") != std::string::npos &&
