@@ -103,11 +103,9 @@ class CsvSource final : public parcours::Source {
     return *row;
   }
 
-  nlohmann::json scan() override { return table_.snapshot_for_scan(kScanWait)->scan(); }
+  nlohmann::json scan() override { return table_.snapshot_for_scan()->scan(); }
 
  private:
-  static constexpr std::chrono::seconds kScanWait{10};
-
   // Runs on the refresher thread only.
   std::optional<std::pair<std::shared_ptr<const Table>, LoadReport>> load() {
     FileSignature before = signature_of(path_);

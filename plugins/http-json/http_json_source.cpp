@@ -187,11 +187,9 @@ class HttpJsonSource final : public parcours::Source {
     return *row;
   }
 
-  json scan() override { return table_.snapshot_for_scan(timeout_ + kScanMargin)->scan(); }
+  json scan() override { return table_.snapshot_for_scan()->scan(); }
 
  private:
-  static constexpr std::chrono::seconds kScanMargin{1};
-
   // Runs on the refresher thread only, as does everything touching curl_ and the
   // validators.
   std::optional<std::pair<std::shared_ptr<const Table>, LoadReport>> load(std::stop_token stop) {

@@ -137,26 +137,21 @@ void RefreshingTable::start() {
 }
 
 std::shared_ptr<const Table> RefreshingTable::snapshot() const {
-  std::shared_ptr<const Table> table;
-  bool first_ask = false;
-  {
-    const std::lock_guard lock(mutex_);
-    first_ask = !asked_;
-    asked_ = true;
-    table = table_;
+  std::unique_lock lock(mutex_);
+  if (!tried_) {
+    if (!asked_) {
+      asked_ = true;
+      changed_.notify_all();  // starts the first load now (kFirstLoadDelay)
+    }
+    changed_.wait_for(lock, kFirstLoadWait, [this] { return tried_; });
   }
-  if (first_ask) changed_.notify_all();  // starts the first load now (kFirstLoadDelay)
-  return table;
+  return table_;
 }
 
-std::shared_ptr<const Table> RefreshingTable::snapshot_for_scan(std::chrono::milliseconds wait) const {
-  std::unique_lock lock(mutex_);
-  if (!asked_) {
-    asked_ = true;
-    changed_.notify_all();  // starts the first load now (kFirstLoadDelay)
-  }
-  changed_.wait_for(lock, wait, [this] { return tried_; });
-  if (table_) return table_;
+std::shared_ptr<const Table> RefreshingTable::snapshot_for_scan() const {
+  auto table = snapshot();
+  if (table) return table;
+  const std::lock_guard lock(mutex_);
   if (!tried_) throw std::runtime_error("the first load of " + what_ + " has not finished yet; try again shortly");
   throw std::runtime_error("no data from " + what_ + " yet: " + last_failure_);
 }

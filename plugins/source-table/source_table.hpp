@@ -142,14 +142,20 @@ class RefreshingTable {
   // constructor, once everything the loader uses is in place.
   void start();
 
-  // The table in use, or null when no load has succeeded yet. Never blocks on I/O;
-  // the first call starts the first load if it has not started yet.
+  // How long lookup() and scan() wait for the first load to be tried, once: the
+  // engine must not see an empty source just because the host started a moment ago
+  // (`parcours simulate` runs a whole scenario in that moment). After the first try,
+  // success or failure, nothing ever waits again.
+  static constexpr std::chrono::milliseconds kFirstLoadWait{10000};
+
+  // The table in use, or null when no load has succeeded. The first call starts the
+  // first load if it has not started and waits for it (at most kFirstLoadWait); every
+  // later call only copies a pointer under a short lock — never any I/O.
   std::shared_ptr<const Table> snapshot() const;
 
-  // The table for scan(): waits until the first load has been tried (at most `wait`),
-  // then returns the table in use, or throws std::runtime_error saying why there is
+  // The same for scan(): the table in use, or std::runtime_error saying why there is
   // none (the last failure's reason).
-  std::shared_ptr<const Table> snapshot_for_scan(std::chrono::milliseconds wait) const;
+  std::shared_ptr<const Table> snapshot_for_scan() const;
 
  private:
   void run(std::stop_token stop);

@@ -54,11 +54,9 @@ class SqlSource final : public parcours::Source {
     return *row;
   }
 
-  nlohmann::json scan() override { return table_.snapshot_for_scan(kScanWait)->scan(); }
+  nlohmann::json scan() override { return table_.snapshot_for_scan()->scan(); }
 
  private:
-  static constexpr std::chrono::seconds kScanWait{10};
-
   const std::unique_ptr<parcours::sql::Database> database_;
   const std::string query_;
   const std::string key_;
