@@ -9,8 +9,9 @@
 //
 // What it must never do: I/O on the caller's thread. lookup() is called on the
 // engine's hot thread, so readers only copy a shared_ptr to the current snapshot
-// under a short lock; every load happens on the refresher thread. A failed load never
-// replaces the last good table: it is logged with its reason and counted.
+// under a short lock (the very first one waits, once, for the first load to be
+// tried: see kFirstLoadWait); every load happens on the refresher thread. A failed
+// load never replaces the last good table: it is logged with its reason and counted.
 //
 // Callers: plugins/csv, plugins/sql, plugins/http-json. It is a static library
 // linked into each plugin, so nothing here crosses the plugin ABI.
@@ -170,7 +171,7 @@ class RefreshingTable {
   nlohmann::json labels_;
 
   mutable std::mutex mutex_;
-  mutable std::condition_variable_any changed_;  // the refresher's wake-up, and scan()'s wait for the first try
+  mutable std::condition_variable_any changed_;  // the refresher's wake-up; the first lookup()/scan()'s wait
   std::shared_ptr<const Table> table_;           // guarded by mutex_
   bool tried_ = false;                           // guarded by mutex_: the first load has been tried
   mutable bool asked_ = false;                   // guarded by mutex_: lookup() or scan() wanted the data
