@@ -81,10 +81,21 @@ for _ in $(seq 100); do grep -q "listening on" host.log 2>/dev/null && break; sl
 url=$(grep -o 'http://[0-9.:]*' host.log | head -1)
 [ -n "$url" ] || { echo "the host did not start:" >&2; cat host.log >&2; exit 1; }
 
-declare -A rps p50 p90 p99 errors
+# CPU time per request, of the host and of wrk, counts what a request costs whatever
+# else runs on the machine; the throughput does not.
+declare -A rps p50 p90 p99 errors host_us wrk_us
+clock_ticks=$(getconf CLK_TCK)
+host_cpu() { awk '{print $14 + $15}' "/proc/$host/stat"; }
 over_http() {  # kind connections
-  local out
-  out=$(wrk -t2 -c"$2" -d"$duration" --latency -s "$work/$1.lua" "$url/v1/clients/shop/events")
+  local out before requests TIMEFORMAT='%U %S'
+  before=$(host_cpu)
+  { time wrk -t2 -c"$2" -d"$duration" --latency -s "$work/$1.lua" "$url/v1/clients/shop/events" \
+      > "$work/wrk-$1.txt"; } 2> "$work/wrk-$1.time"
+  out=$(cat "$work/wrk-$1.txt")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  host_us[$1]=$(awk -v a="$before" -v b="$(host_cpu)" -v t="$clock_ticks" -v n="$requests" \
+    'BEGIN {printf "%.0f", (b - a) / t * 1e6 / n}')
+  wrk_us[$1]=$(awk -v n="$requests" '{printf "%.0f", ($1 + $2) * 1e6 / n}' "$work/wrk-$1.time")
   rps[$1]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50[$1]=$(awk '/ 50%/ {print $2}' <<<"$out")
   p90[$1]=$(awk '/ 90%/ {print $2}' <<<"$out")
@@ -111,5 +122,10 @@ printf '%-34s %9s rq/s %11s ev/s %9s %9s %9s  >= 10,000 requests/s: %s\n' \
   "single events, $single_connections connections" "$single_requests" "$engine_single" \
   "${p50[single]}" "${p90[single]}" "${p99[single]}" "$(verdict "$single_requests" 10000)"
 echo "non-2xx answers: batches ${errors[batch]}, singles ${errors[single]}"
+for kind in batch single; do
+  printf 'CPU a request, %-6s host %6s us, wrk %5s us: the 2 cores, idle but for these two, would allow %s requests/s\n' \
+    "$kind:" "${host_us[$kind]}" "${wrk_us[$kind]}" \
+    "$(awk -v h="${host_us[$kind]}" -v w="${wrk_us[$kind]}" -v c="$(nproc)" 'BEGIN {printf "%.0f", c * 1e6 / (h + w)}')"
+done
 echo "(in-process: Engine::ingest on one thread, 100 events a call and 1 event a call, one commit a call;"
 echo " over HTTP the server's threads share commits: group commit)"
