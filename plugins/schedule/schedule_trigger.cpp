@@ -171,9 +171,9 @@ class ScheduleTrigger final : public parcours::Trigger {
                                                                                 : std::string();
     if (instance_.empty()) instance_ = emit_;  // an ABI 1.1 host names no instance: the event type is unique enough
     if (zone_ == nullptr) zone_ = client_zone(context);
-    last_checked_ =
-        date::floor<std::chrono::seconds>(host().now()) - std::chrono::duration_cast<Instant::duration>(catch_up_);
-    const auto next = cron_.next_after(last_checked_, *zone_);
+    const Instant now = date::floor<std::chrono::seconds>(host().now());
+    last_checked_ = now - std::chrono::duration_cast<Instant::duration>(catch_up_);
+    const auto next = cron_.next_after(now, *zone_);
     host().info("'" + cron_.text() + "' in " + std::string(zone_->name()) + ", emitting '" + emit_ + "'" +
                 (audience_ ? " for every row of '" + *audience_ + "'" : " for contact '" + *contact_ + "'") +
                 (anniversary_ ? " whose '" + *anniversary_ + "' is today" : "") + "; next occurrence " +
