@@ -217,6 +217,8 @@ ClientConfig load_client(const std::filesystem::path& directory, const std::stri
   read_instances(reader, "channels", PluginKind::channel, plugins, client.channels);
   read_instances(reader, "triggers", PluginKind::trigger, plugins, client.triggers);
   read_instances(reader, "sources", PluginKind::source, plugins, client.sources);
+  if (const toml::table* sources = (*table)["sources"].as_table())
+    for (const auto& [name, node] : *sources) client.source_names.emplace_back(name.str());
   // Pressure for a channel the client does not have is a typo, not a no-op.
   std::vector<std::string> channel_names;
   if (const toml::table* channels = (*table)["channels"].as_table())

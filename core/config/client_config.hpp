@@ -71,6 +71,9 @@ struct ClientConfig {
   std::vector<PluginInstanceConfig> channels;
   std::vector<PluginInstanceConfig> triggers;
   std::vector<PluginInstanceConfig> sources;
+  // Every [sources.X] table's name, those refused for their settings included: a
+  // journey's data.X is checked against these, so one mistake gives one error.
+  std::vector<std::string> source_names;
 
   const PluginInstanceConfig* channel(std::string_view name) const;
   std::vector<std::string> channel_names() const;

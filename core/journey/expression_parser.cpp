@@ -366,8 +366,9 @@ class Parser {
       root = Root::event;
     } else if (root_word == "data") {
       root = Root::data;
-      // Which sources exist is the client's business: the journey loader checks the name.
-      if (path.size() < 2)
+      // Which sources exist is the client's business: the journey loader checks the
+      // name. `data.bookings` alone is the row, for exists().
+      if (path.empty())
         fail(token.column, "expected data.<source>.<field>, e.g. data.bookings.nights, found '" + written + "'");
     } else if (root_word == "journey") {
       root = Root::journey;

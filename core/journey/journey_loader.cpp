@@ -117,8 +117,7 @@ void for_each_expression(const Journey& journey, const Visit& visit) {
 // data.<source>.* reads a [sources.<source>] table of the client: the parser cannot
 // know which exist, so the name is checked here, at its exact column.
 void check_data_names(const Journey& journey, const config::ClientConfig& client, Diagnostics& diagnostics) {
-  std::vector<std::string> sources;
-  for (const auto& source : client.sources) sources.push_back(source.name);
+  const std::vector<std::string>& sources = client.source_names;
   for_each_expression(journey, [&](const ExpressionText& expression) {
     for (const NameUse& use : expression.compiled->names()) {
       if (!use.name.starts_with("data.")) continue;

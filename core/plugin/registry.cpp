@@ -37,8 +37,9 @@ int64_t minimal_now_ms(void*) {
 }
 void minimal_metric(void*, const char*, double, const char*) {}
 
-const parcours_host kMinimalHost{sizeof(parcours_host), nullptr,         &minimal_log,
-                                 &minimal_emit,         &minimal_now_ms, &minimal_metric};
+// No context and no sources (ABI 1.2): the plugin's wrapper reads them as absent.
+const parcours_host kMinimalHost{sizeof(parcours_host), nullptr,         &minimal_log, &minimal_emit,
+                                 &minimal_now_ms,       &minimal_metric, nullptr,      nullptr};
 
 std::string failed_result(const std::string& error) {
   return nlohmann::json{{"status", "failed"}, {"error", error}}.dump(-1, ' ', false,
