@@ -23,9 +23,11 @@ LoadedConfig load_checked(const std::filesystem::path& directory) {
     std::vector<std::string> errors;
     for (const auto& diagnostic : diagnostics.in_reading_order())
       if (diagnostic.severity == config::Severity::error) errors.push_back(diagnostic.text());
-    throw ConfigRefused("the config in " + directory.string() + " is not valid (" + std::to_string(errors.size()) +
-                            " error(s)); `parcours validate` shows them",
-                        std::move(errors));
+    // The summary is made first: the order in which arguments are evaluated is
+    // unspecified, and the errors are moved into the second one.
+    std::string summary = "the config in " + directory.string() + " is not valid (" + std::to_string(errors.size()) +
+                          " error(s)); `parcours validate` shows them";
+    throw ConfigRefused(std::move(summary), std::move(errors));
   }
   for (const auto& diagnostic : diagnostics.in_reading_order()) spdlog::warn("{}", diagnostic.text());
   return loaded;
