@@ -104,6 +104,8 @@ const config::HostConfig& Service::host_config() const {
 }
 
 void Service::start() {
+  // Triggers produce events from now on (a reload starts those of the new config).
+  if (const auto current = runtime(); current && current->triggers) current->triggers->start();
   worker_ = std::thread([this] { work_loop(); });
 }
 
