@@ -95,13 +95,7 @@ class CsvSource final : public parcours::Source {
     table_.start();
   }
 
-  std::optional<nlohmann::json> lookup(const parcours::Contact& contact) override {
-    const auto table = table_.snapshot();
-    if (!table) return std::nullopt;
-    const auto* row = table->find(contact.id);
-    if (row == nullptr) return std::nullopt;
-    return *row;
-  }
+  std::optional<nlohmann::json> lookup(const parcours::Contact& contact) override { return table_.lookup(contact.id); }
 
   nlohmann::json scan() override { return table_.snapshot_for_scan()->scan(); }
 

@@ -27,6 +27,10 @@
 
 namespace parcours::schedule_plugin {
 
+// Levenshtein distance, for "did you mean" in the messages of cron names and time
+// zones.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 // A refused expression. The message names the field, the value and what is allowed,
 // e.g. "field 2 (hour) value 24 is out of range 0-23"; the trigger prefixes "cron: ".
 class CronError : public std::invalid_argument {

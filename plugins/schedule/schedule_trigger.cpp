@@ -55,21 +55,6 @@ constexpr int kRowProblemsLogged = 5;
 // The longest event id the host stores (core/engine/incoming_event.cpp).
 constexpr std::size_t kMaxEventId = 256;
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // The zone named `name`, or a SettingError for `setting` with the nearest known name.
 const date::time_zone* zone_setting(const std::string& setting, const std::string& name) {
   try {
@@ -80,7 +65,7 @@ const date::time_zone* zone_setting(const std::string& setting, const std::strin
   std::size_t best = 4;
   try {
     for (const auto& zone : date::get_tzdb().zones) {
-      if (const std::size_t distance = edit_distance(name, zone.name()); distance < best) {
+      if (const std::size_t distance = parcours::schedule_plugin::edit_distance(name, zone.name()); distance < best) {
         best = distance;
         closest = zone.name();
       }

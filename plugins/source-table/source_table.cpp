@@ -156,6 +156,14 @@ std::shared_ptr<const Table> RefreshingTable::snapshot_for_scan() const {
   throw std::runtime_error("no data from " + what_ + " yet: " + last_failure_);
 }
 
+std::optional<nlohmann::json> RefreshingTable::lookup(const std::string& key) const {
+  const auto table = snapshot();
+  if (!table) return std::nullopt;
+  const auto* row = table->find(key);
+  if (row == nullptr) return std::nullopt;
+  return *row;
+}
+
 void RefreshingTable::run(std::stop_token stop) {
   {
     std::unique_lock lock(mutex_);

@@ -158,6 +158,9 @@ class RefreshingTable {
   // none (the last failure's reason).
   std::shared_ptr<const Table> snapshot_for_scan() const;
 
+  // Source::lookup() for every keyed source: the row of `key` in the table in use.
+  std::optional<nlohmann::json> lookup(const std::string& key) const;
+
  private:
   void run(std::stop_token stop);
   void attempt(std::stop_token stop);
