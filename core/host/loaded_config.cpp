@@ -1,5 +1,6 @@
 #include "host/loaded_config.hpp"
 
+#include "host/plugin_wiring.hpp"
 #include "journey/journey_loader.hpp"
 #include "plugin/host_services.hpp"
 
@@ -8,13 +9,14 @@ namespace parcours::host {
 namespace {
 
 // Creates each plugin instance once and destroys it, so that a plugin can refuse its
-// settings (an unreachable path, a malformed URL) before anything runs. The
-// instances get no way to emit events: nothing they do here can act.
+// settings (an unreachable path, a malformed URL, an audience naming no source) before
+// anything runs. They see the client's context as under `run`, but get no way to emit
+// events and no source rows: nothing they do here can act.
 void try_instances(const LoadedConfig& loaded, config::Diagnostics& diagnostics) {
   for (const auto& client : loaded.clients) {
     for (const auto* instances : {&client.channels, &client.triggers, &client.sources}) {
       for (const auto& instance : *instances) {
-        plugin::HostServices host(client.id, instance.name, instance.plugin, {});
+        plugin::HostServices host(client.id, instance.name, instance.plugin, plugin_wiring({}, client, instance));
         try {
           loaded.plugins.create(instance.plugin, instance.settings_json, host.table());
         } catch (const std::exception& error) {

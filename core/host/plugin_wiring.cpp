@@ -12,6 +12,7 @@ plugin::HostServices::Wiring plugin_wiring(const PluginEnvironment& environment,
   plugin::HostServices::Wiring wiring;
   wiring.timezone = client.timezone;
   wiring.country = client.country;
+  wiring.sources = client.source_names;
   if (const schedule::Clock* clock = environment.clock) wiring.now_ms = [clock] { return clock->now(); };
   if (Metrics* metrics = environment.metrics) {
     wiring.metric = [metrics, client = client.id, name = instance.name, plugin = instance.plugin](

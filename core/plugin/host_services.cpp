@@ -14,7 +14,8 @@ HostServices::HostServices(std::string client, std::string instance, std::string
                                    {"instance", instance},
                                    {"plugin", plugin_id},
                                    {"timezone", wiring.timezone},
-                                   {"country", wiring.country}}
+                                   {"country", wiring.country},
+                                   {"sources", wiring.sources}}
                         .dump()),
       wiring_(std::move(wiring)) {
   table_.struct_size = sizeof(parcours_host);

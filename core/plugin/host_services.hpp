@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <parcours/plugin.h>
 
@@ -31,6 +32,9 @@ class HostServices {
     // The client's time zone and country, for context_json (ABI 1.2).
     std::string timezone = "UTC";
     std::string country;
+    // The names of the client's data sources (context_json "sources"), so that a
+    // trigger can refuse an audience naming none of them when it is created.
+    std::vector<std::string> sources;
     // Every row of one of the client's sources (ABI 1.2 scan_source): the rows JSON,
     // or throws std::runtime_error with the reason. Unset: no source is shared.
     std::function<std::string(std::string_view source)> scan_source;

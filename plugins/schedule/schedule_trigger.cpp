@@ -117,7 +117,7 @@ std::string duration_text(std::chrono::milliseconds duration) {
 
 class ScheduleTrigger final : public parcours::Trigger {
  public:
-  explicit ScheduleTrigger(const parcours::Settings& settings)
+  ScheduleTrigger(const parcours::Settings& settings, const parcours::Host& host)
       : cron_(parse_cron(settings.string("cron"))), emit_(settings.string("emit")) {
     if (emit_.empty())
       throw SettingError(
@@ -145,9 +145,32 @@ class ScheduleTrigger final : public parcours::Trigger {
     }
     if (settings.has("timezone")) zone_ = zone_setting("timezone", settings.string("timezone"));
     catch_up_ = catch_up(settings);
+    if (audience_) check_audience(host.context());
   }
 
   ~ScheduleTrigger() override { stop(); }
+
+  // A host that lists the client's sources in its context lets a misspelt audience be
+  // refused now — by `parcours validate`, at the trigger's table — rather than logged
+  // at every occurrence. Without the list (an older host) it is found at start().
+  void check_audience(const json& context) const {
+    const auto sources = context.find("sources");
+    if (sources == context.end() || !sources->is_array()) return;
+    std::string closest;
+    std::size_t best = 3;  // suggest only a near miss
+    for (const auto& source : *sources) {
+      if (!source.is_string()) continue;
+      const auto name = source.get<std::string>();
+      if (name == *audience_) return;
+      if (const std::size_t distance = parcours::schedule_plugin::edit_distance(*audience_, name); distance < best) {
+        best = distance;
+        closest = name;
+      }
+    }
+    throw SettingError("audience: the client has no source '" + *audience_ + "'" +
+                       (closest.empty() ? "" : " (did you mean '" + closest + "'?)") +
+                       "; name one of its [sources.<name>] tables");
+  }
 
   void start() override {
     stop();  // a second start() begins afresh

@@ -38,11 +38,16 @@ cron = "0 9 * * *"
 emit = "vip.morning"
 audience = "vip"
 
-[triggers.typo]                  # no such source
+[sources.gone]                   # its file never exists: the audience cannot be listed
+plugin = "csv"
+path = "data/gone.csv"
+key = "contact"
+
+[triggers.typo]
 plugin = "schedule"
 cron = "0 9 * * *"
 emit = "vip.morning"
-audience = "membres"
+audience = "gone"
 
 [triggers.morning]
 plugin = "schedule"
@@ -134,8 +139,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("... and nothing else, and still exactly one digest",
           sent("Digest") == ["Digest 2026-12-01T09:00:00+01:00"] and sent("Happy") == ["Happy birthday Ann"],
           R(0, str(sent(""))))
-    check("an audience naming no source is reported at start and counted as a failure at its occurrence, "
-          "while the other triggers fire", "audience 'membres' cannot be listed now" in (root / "host.log").read_text()
+    check("an audience that cannot be listed is reported at start and counted as a failure at its occurrence, "
+          "while the other triggers fire", "audience 'gone' cannot be listed now" in (root / "host.log").read_text()
           and eventually(lambda: metric("parcours_plugin_schedule_failures_total",
                                         {"instance": "typo", "reason": "audience"}) == 1),
           R(0, (root / "host.log").read_text()[-3000:]))

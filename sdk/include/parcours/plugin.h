@@ -82,7 +82,8 @@ typedef struct parcours_host {
 
   /* Where the instance runs, as a JSON object owned by the host and valid as long as
    * the table: {"client": "acme", "instance": "morning", "plugin": "schedule",
-   *  "timezone": "Europe/Paris", "country": "FR"} (the client's client.toml). */
+   *  "timezone": "Europe/Paris", "country": "FR", "sources": ["bookings", ...]}
+   * (the client's client.toml; sources are its [sources.<name>] tables). */
   const char* (*context_json)(void* ctx);
   /* Every row of one of the client's data sources (its table name under [sources]),
    * as a JSON array [{"contact": "c-1", "data": {...the row...}}, ...]. The string is

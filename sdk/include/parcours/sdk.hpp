@@ -506,7 +506,7 @@ class Host {
   }
 
   // ABI 1.2: where this instance runs — {"client", "instance", "plugin", "timezone",
-  // "country"} — or an empty object from an older host.
+  // "country", "sources"} — or an empty object from an older host.
   nlohmann::json context() const {
     if (!provides(offsetof(parcours_host, context_json)) || !table_->context_json) return nlohmann::json::object();
     const char* text = table_->context_json(table_->ctx);
