@@ -7,6 +7,8 @@
 #include <random>
 #include <string>
 
+#include "support/temp_dir.hpp"
+
 namespace parcours::plugin::test {
 
 // <build>/tests/plugins: one folder per case.
@@ -19,26 +21,6 @@ inline std::filesystem::path file_plugin() {
   return PARCOURS_FILE_PLUGIN;
 }
 
-// A fresh, empty folder under the system's temp folder, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("parcours-test-" + std::to_string(random()) + "-" +
-             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 }  // namespace parcours::plugin::test

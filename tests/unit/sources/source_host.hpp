@@ -22,6 +22,8 @@
 
 #include "plugin/registry.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace parcours::sources::test {
 
 // A parcours_host (plugin.h, ABI 1.2) that keeps every log line and the last sample
@@ -135,27 +137,7 @@ inline std::string create_error(const plugin::Registry& registry, const std::str
   return "";
 }
 
-// A fresh folder under the system's temp folder, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("parcours-sources-" + std::to_string(random()) + "-" +
-             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // Replaces `path` atomically with `text` (a temporary file renamed over it), as a
 // well-behaved exporter does.
