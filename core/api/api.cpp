@@ -1,6 +1,8 @@
 #include "api/api.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -68,29 +70,60 @@ HttpResponse unauthorized(const std::string& message) {
 
 // --- client routes ----------------------------------------------------------------
 
-HttpResponse post_events(host::Service& service, const std::string& client, const HttpRequest& request) {
-  std::vector<engine::IncomingEvent> events;
-  try {
-    events = parse_event_body(request.body, request.header("content-type"));
-  } catch (const engine::EventError& error) {
-    service.metrics().add("parcours_events_refused_total", {{"client", client}});
-    return HttpResponse::error(400, "invalid_event", error.what());
-  }
-  const auto result = service.ingest(client, events);
-  return HttpResponse::json(202, json{{"accepted", result.accepted}, {"duplicates", result.duplicates}}.dump());
-}
-
-HttpResponse client_route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
-  const std::string& client = path[2];
+// A refusal when the request may not use this client's routes: unknown client (404),
+// no token or another one (401).
+std::optional<HttpResponse> refuse_client(host::Service& service, const std::string& client,
+                                          const HttpRequest& request) {
   const auto accepted = service.client_accepts(client, bearer(request));
   if (!accepted) return HttpResponse::error(404, "unknown_client", "no client '" + client + "' in this host");
   if (!*accepted)
     return unauthorized(bearer(request).empty() ? "send `Authorization: Bearer <key>` with one of the client's api_keys"
                                                 : "this token is not one of the api_keys of client '" + client + "'");
-  if (path.size() == 4 && path[3] == "events") {
-    if (request.method != "POST") return method_not_allowed("POST");
-    return post_events(service, client, request);
+  return std::nullopt;
+}
+
+// The answer to a request whose route threw: the store's failure is the client's to
+// retry, an unknown client (gone in a reload) a 404.
+HttpResponse failure_response(const std::string& request_line, const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const engine::EventError& failure) {
+    return HttpResponse::error(404, "unknown_client", failure.what());
+  } catch (const store::StoreError& failure) {
+    spdlog::error("{}: store: {}", request_line, failure.what());
+    return HttpResponse::error(503, "store_unavailable", "the store failed; nothing was changed: try again");
+  } catch (const std::exception& failure) {
+    spdlog::error("{}: {}", request_line, failure.what());
   }
+  return HttpResponse::error(500, "internal", "the request failed inside the host; the log has the details");
+}
+
+// POST /v1/clients/{client}/events: answered (202) once the events are committed,
+// without holding a thread meanwhile.
+void post_events(host::Service& service, const std::string& client, const HttpRequest& request,
+                 server::HttpRespond respond) {
+  if (auto refused = refuse_client(service, client, request)) return respond(std::move(*refused));
+  if (request.method != "POST") return respond(method_not_allowed("POST"));
+  std::vector<engine::IncomingEvent> events;
+  try {
+    events = parse_event_body(request.body, request.header("content-type"));
+  } catch (const engine::EventError& error) {
+    service.metrics().add("parcours_events_refused_total", {{"client", client}});
+    return respond(HttpResponse::error(400, "invalid_event", error.what()));
+  }
+  service.ingest_async(
+      client, std::move(events),
+      [respond = std::move(respond),
+       request_line = request.method + " " + request.path](engine::IngestOutcome outcome) {
+        if (outcome.error) return respond(failure_response(request_line, outcome.error));
+        respond(HttpResponse::json(
+            202, json{{"accepted", outcome.result.accepted}, {"duplicates", outcome.result.duplicates}}.dump()));
+      });
+}
+
+HttpResponse client_route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
+  const std::string& client = path[2];
+  if (auto refused = refuse_client(service, client, request)) return std::move(*refused);
   if (path.size() == 5 && path[3] == "contacts") return contact_route(service, client, path[4], request);
   if (path.size() == 4 && path[3] == "journeys") {
     if (request.method != "GET") return method_not_allowed("GET");
@@ -154,17 +187,9 @@ std::string route_label(const std::vector<std::string>& path) {
 }
 
 HttpResponse route(host::Service& service, const std::vector<std::string>& path, const HttpRequest& request) {
-  if (service.stopping()) return HttpResponse::error(503, "shutting_down", "the host is stopping; try again soon");
-  if (path.size() == 1 && path[0] == "healthz") return HttpResponse::json(200, R"({"status":"ok"})");
   if (path.size() == 1 && path[0] == "readyz")
     return service.store_ready() ? HttpResponse::json(200, R"({"status":"ready"})")
                                  : HttpResponse::error(503, "store_unavailable", "the store does not answer");
-  if (path.size() == 1 && path[0] == "metrics") {
-    HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = service.metrics().text();
-    return response;
-  }
   if (path.size() == 2 && path[0] == "u") return unsubscribe_route(service, path[1], request);
   if (path.size() == 5 && path[0] == "v1" && path[1] == "clients" && path[3] == "hooks")
     return webhook_route(service, path[2], path[4], request);
@@ -174,26 +199,64 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
   return HttpResponse::error(404, "not_found", "no such route: " + request.path);
 }
 
+// What needs no store and no lock held for long: answered on the I/O thread.
+std::optional<HttpResponse> immediate_route(host::Service& service, const std::vector<std::string>& path) {
+  if (service.stopping()) return HttpResponse::error(503, "shutting_down", "the host is stopping; try again soon");
+  if (path.size() == 1 && path[0] == "healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (path.size() == 1 && path[0] == "metrics") {
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = service.metrics().text();
+    return response;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-HttpResponse handle(host::Service& service, const HttpRequest& request) {
-  const auto started = std::chrono::steady_clock::now();
-  const auto path = segments(request.path);
-  HttpResponse response;
-  try {
-    response = route(service, path, request);
-  } catch (const engine::EventError& error) {
-    response = HttpResponse::error(404, "unknown_client", error.what());
-  } catch (const store::StoreError& error) {
-    spdlog::error("{} {}: store: {}", request.method, request.path, error.what());
-    response = HttpResponse::error(503, "store_unavailable", "the store failed; nothing was changed: try again");
+class Api::Impl {
+ public:
+  Impl(host::Service& service, std::size_t blocking_threads)
+      : service_(service), pool_(std::max<std::size_t>(1, blocking_threads)) {}
+  ~Impl() { pool_.join(); }
+
+  void handle(HttpRequest request, server::HttpRespond respond) {
+    auto path = segments(request.path);
+    // Every answer is counted and timed, whichever thread gives it.
+    server::HttpRespond counted = [this, started = std::chrono::steady_clock::now(), label = route_label(path),
+                                   respond = std::move(respond)](HttpResponse response) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      service_.metrics().add("parcours_http_requests_total",
+                             {{"route", label}, {"status", std::to_string(response.status)}});
+      service_.metrics().observe("parcours_http_request_duration_seconds", {{"route", label}}, seconds);
+      respond(std::move(response));
+    };
+    if (auto response = immediate_route(service_, path)) return counted(std::move(*response));
+    if (path.size() == 4 && path[0] == "v1" && path[1] == "clients" && path[3] == "events")
+      return post_events(service_, path[2], request, std::move(counted));
+    boost::asio::post(
+        pool_, [this, path = std::move(path), request = std::move(request), counted = std::move(counted)]() mutable {
+          HttpResponse response;
+          try {
+            response = route(service_, path, request);
+          } catch (...) {
+            response = failure_response(request.method + " " + request.path, std::current_exception());
+          }
+          counted(std::move(response));
+        });
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const std::string label = route_label(path);
-  service.metrics().add("parcours_http_requests_total",
-                        {{"route", label}, {"status", std::to_string(response.status)}});
-  service.metrics().observe("parcours_http_request_duration_seconds", {{"route", label}}, seconds);
-  return response;
+
+ private:
+  host::Service& service_;
+  boost::asio::thread_pool pool_;
+};
+
+Api::Api(host::Service& service, std::size_t blocking_threads)
+    : impl_(std::make_unique<Impl>(service, blocking_threads)) {}
+Api::~Api() = default;
+
+void Api::handle(HttpRequest request, server::HttpRespond respond) {
+  impl_->handle(std::move(request), std::move(respond));
 }
 
 }  // namespace parcours::api

@@ -68,6 +68,7 @@ int run_run_command(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<host::Service> service;
+  std::unique_ptr<api::Api> routes;  // before the server: it outlives it
   std::unique_ptr<server::HttpServer> http;
   try {
     service = std::make_unique<host::Service>(service_options);
@@ -79,8 +80,11 @@ int run_run_command(const std::vector<std::string>& args) {
     http_options.header_limit = static_cast<std::size_t>(host.server.max_header);
     http_options.idle_timeout = host.server.idle_timeout;
     http_options.request_timeout = host.server.request_timeout;
+    routes = std::make_unique<api::Api>(*service);
     http = std::make_unique<server::HttpServer>(
-        http_options, [raw = service.get()](const server::HttpRequest& request) { return api::handle(*raw, request); });
+        http_options, [raw = routes.get()](server::HttpRequest request, server::HttpRespond respond) {
+          raw->handle(std::move(request), std::move(respond));
+        });
   } catch (const host::ConfigRefused& refused) {
     for (const auto& error : refused.errors) std::cerr << error << '\n';
     std::cerr << "parcours run: " << refused.what() << '\n';
@@ -108,6 +112,7 @@ int run_run_command(const std::vector<std::string>& args) {
     break;
   }
   http->stop();
+  routes.reset();
   service->stop();
   service.reset();
   spdlog::info("stopped");

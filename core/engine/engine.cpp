@@ -594,19 +594,15 @@ static std::string generated_event_id(TimeMs now) {
   return id;
 }
 
-IngestResult Engine::ingest(std::string_view client_id, const std::vector<IncomingEvent>& events) {
-  const ClientJourneys* client = this->client(client_id);
-  if (client == nullptr) throw EventError("unknown client '" + std::string(client_id) + "'");
-  IngestResult result;
-  std::vector<Action> actions;
-  const TimeMs now = clock_.now();
+std::vector<EventRecord> Engine::event_records(const ClientJourneys& client, const std::vector<IncomingEvent>& events,
+                                               TimeMs now) const {
   // The records are made before the transaction: callers on other threads meanwhile
   // hold the store (group commit), and this work needs no state.
   std::vector<EventRecord> records(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
     const IncomingEvent& incoming = events[i];
     EventRecord& event = records[i];
-    event.client = client->client->id;
+    event.client = client.client->id;
     event.id = incoming.id.empty() ? generated_event_id(now) : incoming.id;
     event.type = incoming.type;
     event.contact = incoming.contact;
@@ -614,6 +610,16 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
     event.properties_json = incoming.properties.dump();
     event.attributes_json = incoming.attributes.dump();
   }
+  return records;
+}
+
+IngestResult Engine::ingest(std::string_view client_id, const std::vector<IncomingEvent>& events) {
+  const ClientJourneys* client = this->client(client_id);
+  if (client == nullptr) throw EventError("unknown client '" + std::string(client_id) + "'");
+  IngestResult result;
+  std::vector<Action> actions;
+  const TimeMs now = clock_.now();
+  std::vector<EventRecord> records = event_records(*client, events, now);
   store_.transact([&](store::Transaction& tx) {
     result = {};
     Activation activation(*this, tx, now);
@@ -628,6 +634,63 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
   });
   notify(observer_, actions);
   return result;
+}
+
+std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>& requests) {
+  std::vector<IngestOutcome> outcomes(requests.size());
+  std::vector<const ClientJourneys*> clients(requests.size(), nullptr);
+  std::vector<std::vector<EventRecord>> records(requests.size());
+  const TimeMs now = clock_.now();
+  std::size_t valid = 0;
+  for (std::size_t r = 0; r < requests.size(); ++r) {
+    clients[r] = client(requests[r].client);
+    if (clients[r] == nullptr) {
+      outcomes[r].error = std::make_exception_ptr(EventError("unknown client '" + requests[r].client + "'"));
+      continue;
+    }
+    records[r] = event_records(*clients[r], requests[r].events, now);
+    ++valid;
+  }
+  if (valid == 0) return outcomes;
+  std::vector<Action> actions;
+  try {
+    store_.transact([&](store::Transaction& tx) {
+      Activation activation(*this, tx, now);
+      for (std::size_t r = 0; r < requests.size(); ++r) {
+        if (clients[r] == nullptr) continue;
+        IngestResult& result = outcomes[r].result;
+        result = {};
+        const auto& events = requests[r].events;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+          if (activation.ingest(*clients[r], records[r][i], events[i].attributes, 0, &events[i].properties))
+            ++result.accepted;
+          else
+            ++result.duplicates;
+        }
+      }
+      activation.finish_work();
+      actions = std::move(activation.actions());
+    });
+  } catch (...) {
+    // Nothing of the shared transaction was kept: each batch again, alone, so that
+    // only the one that fails (or all of them, if the store is down) reports it.
+    const auto shared_error = std::current_exception();
+    for (std::size_t r = 0; r < requests.size(); ++r) {
+      if (clients[r] == nullptr) continue;
+      if (valid == 1) {
+        outcomes[r] = {{}, shared_error};
+        continue;
+      }
+      try {
+        outcomes[r] = {ingest(requests[r].client, requests[r].events), nullptr};
+      } catch (...) {
+        outcomes[r] = {{}, std::current_exception()};
+      }
+    }
+    return outcomes;
+  }
+  notify(observer_, actions);
+  return outcomes;
 }
 
 std::size_t Engine::run_due_timers(std::size_t limit) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,16 @@ struct IngestResult {
   std::size_t duplicates = 0;
 };
 
+// One caller's batch of events for Engine::ingest_many, and what became of it.
+struct IngestRequest {
+  std::string client;
+  std::vector<IncomingEvent> events;
+};
+struct IngestOutcome {
+  IngestResult result;
+  std::exception_ptr error;  // EventError (unknown client), StoreError, or whatever the journeys threw
+};
+
 class Engine {
  public:
   // A run of steps longer than this in one activation is a runaway (a loop whose
@@ -55,6 +66,12 @@ class Engine {
   // unknown client.
   IngestResult ingest(std::string_view client, const std::vector<IncomingEvent>& events);
 
+  // Several callers' batches in one transaction (what a server taking many small
+  // requests at once needs: one commit for all of them), each batch still all or
+  // nothing: when the shared transaction fails, each batch is tried again alone, so
+  // one batch's failure is its own. One outcome per request, in order; throws nothing.
+  std::vector<IngestOutcome> ingest_many(const std::vector<IngestRequest>& requests);
+
   // Applies timers due at the clock's now, at most `limit`; returns how many.
   std::size_t run_due_timers(std::size_t limit = 500);
 
@@ -69,6 +86,9 @@ class Engine {
 
  private:
   class Activation;  // the work of one transaction (engine.cpp)
+
+  std::vector<store::EventRecord> event_records(const ClientJourneys& client, const std::vector<IncomingEvent>& events,
+                                                schedule::TimeMs now) const;
 
   std::map<std::string, ClientJourneys, std::less<>> clients_;
   store::Store& store_;

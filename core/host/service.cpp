@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/dispatcher.hpp"
+#include "host/ingest_queue.hpp"
 #include "host/runtime.hpp"
 
 namespace parcours::host {
@@ -60,6 +62,8 @@ Service::Service(ServiceOptions options) : options_(std::move(options)) {
   const Recovery recovery = runtime_->runner->recover();
   (void)recovery;  // logged by recover()
   metrics_.set("parcours_clock_time_seconds", {}, static_cast<double>(clock_->now()) / 1000.0);
+  ingest_queue_ = std::make_unique<IngestQueue>(
+      [this](const std::vector<engine::IngestRequest>& requests) { return apply_ingest(requests); });
 }
 
 Service::~Service() {
@@ -116,6 +120,9 @@ void Service::stop() {
     stopping_ = true;
   }
   if (const auto current = runtime(); current && current->triggers) current->triggers->stop();
+  // What was accepted for ingestion is applied (its callers wait for their answer);
+  // later callers are applied on their own thread.
+  if (ingest_queue_) ingest_queue_->stop();
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();  // the round under way finishes its sends first
 }
@@ -159,12 +166,34 @@ void Service::work_loop() {
 }
 
 engine::IngestResult Service::ingest(const std::string& client, const std::vector<engine::IncomingEvent>& events) {
+  auto outcome = ingest_queue_->apply_and_wait({client, events});
+  if (outcome.error) std::rethrow_exception(outcome.error);
+  return outcome.result;
+}
+
+void Service::ingest_async(std::string client, std::vector<engine::IncomingEvent> events,
+                           std::function<void(engine::IngestOutcome)> done) {
+  ingest_queue_->submit({std::move(client), std::move(events)}, std::move(done));
+}
+
+std::vector<engine::IngestOutcome> Service::apply_ingest(const std::vector<engine::IngestRequest>& requests) {
+  // The config of the moment the batch is applied: a reload in between moves queued
+  // events to the new one, as if they had arrived just after it.
   const auto current = runtime();
-  const auto result = current->engine->ingest(client, events);
-  metrics_.add("parcours_events_ingested_total", {{"client", client}}, static_cast<double>(result.accepted));
-  if (result.duplicates > 0)
-    metrics_.add("parcours_event_duplicates_total", {{"client", client}}, static_cast<double>(result.duplicates));
-  return result;
+  auto outcomes = current->engine->ingest_many(requests);
+  std::map<std::string, engine::IngestResult> by_client;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (outcomes[i].error) continue;
+    auto& sum = by_client[requests[i].client];
+    sum.accepted += outcomes[i].result.accepted;
+    sum.duplicates += outcomes[i].result.duplicates;
+  }
+  for (const auto& [client, sum] : by_client) {
+    metrics_.add("parcours_events_ingested_total", {{"client", client}}, static_cast<double>(sum.accepted));
+    if (sum.duplicates > 0)
+      metrics_.add("parcours_event_duplicates_total", {{"client", client}}, static_cast<double>(sum.duplicates));
+  }
+  return outcomes;
 }
 
 std::vector<std::string> Service::client_ids() const {

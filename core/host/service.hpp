@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 
 namespace parcours::host {
 
+class IngestQueue;
 class PluginChannels;
 class WorkRunner;
 
@@ -65,6 +67,11 @@ class Service {
   // work thread for the messages they queued. Throws engine::EventError (unknown
   // client) or store::StoreError.
   engine::IngestResult ingest(const std::string& client, const std::vector<engine::IncomingEvent>& events);
+  // The same without blocking the caller: `done` is told the outcome (on the ingest
+  // thread, once the batch is committed or refused). Batches that arrive together share
+  // one transaction (host/ingest_queue.hpp), each still all or nothing.
+  void ingest_async(std::string client, std::vector<engine::IncomingEvent> events,
+                    std::function<void(engine::IngestOutcome)> done);
 
   // The clients of the running config, and whether `token` is one of `client`'s
   // api_keys (compared in constant time). Unknown client: nothing.
@@ -91,6 +98,7 @@ class Service {
 
  private:
   std::shared_ptr<Runtime> build_runtime(LoadedConfig loaded);
+  std::vector<engine::IngestOutcome> apply_ingest(const std::vector<engine::IngestRequest>& requests);
   void work_loop();
   void wake();
 
@@ -124,6 +132,7 @@ class Service {
   bool woken_ = false;
   bool stopping_ = false;
   std::thread worker_;
+  std::unique_ptr<IngestQueue> ingest_queue_;  // last: its thread stops first
 };
 
 }  // namespace parcours::host

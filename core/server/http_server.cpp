@@ -113,12 +113,13 @@ class HttpServer::Impl {
 
   bool stopping() const { return stopped_.load(); }
   const HttpServerOptions& options() const { return options_; }
-  HttpResponse handle(const HttpRequest& request) {
+  void handle(HttpRequest request, HttpRespond respond) {
+    const std::string method = request.method, path = request.path;
     try {
-      return handler_(request);
+      handler_(std::move(request), respond);
     } catch (const std::exception& error) {
-      spdlog::error("{} {}: {}", request.method, request.path, error.what());
-      return HttpResponse::error(500, "internal", "the request failed inside the host; the log has the details");
+      spdlog::error("{} {}: {}", method, path, error.what());
+      respond(HttpResponse::error(500, "internal", "the request failed inside the host; the log has the details"));
     }
   }
 
@@ -247,9 +248,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(message.body());
     request.remote = remote_;
     const bool keep_alive = message.keep_alive();
-    // The handler blocks this thread only; other connections go on on the others.
-    HttpResponse response = server_.handle(request);
-    write(std::move(response), keep_alive && !server_.stopping());
+    // The answer may come from another thread (a commit done elsewhere): it is written
+    // on this connection's strand; at once when it comes on it.
+    server_.handle(std::move(request), [self = shared_from_this(), keep_alive](HttpResponse response) {
+      auto* session = self.get();
+      asio::dispatch(session->stream_.get_executor(),
+                     [self = std::move(self), keep_alive, response = std::move(response)]() mutable {
+                       self->write(std::move(response), keep_alive && !self->server_.stopping());
+                     });
+    });
   }
 
   // An answer before the request was read in full (too large, malformed): the client

@@ -1,6 +1,8 @@
 // The HTTP/1.1 server (Boost.Beast on Asio): keep-alive, limits on header and body
 // size, an idle timeout, and a graceful stop. Each request is handed to one handler
-// function on one of the server's threads; the handler may block (a store commit).
+// function on one of the server's I/O threads; the handler answers through a callback,
+// at once or later from any thread, so that a request waiting for a store commit holds
+// no thread (core/api/ sends blocking routes to threads of its own).
 #pragma once
 
 #include <chrono>
@@ -14,15 +16,19 @@
 namespace parcours::server {
 
 struct HttpServerOptions {
-  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
-  std::size_t threads = 16;  // handlers block on store commits; more of them in flight make bigger group commits
+  std::string listen = "127.0.0.1:8080";      // host:port; port 0 picks a free one
+  std::size_t threads = 2;                    // I/O threads: handlers do not block, so about one a core
   std::size_t body_limit = 10 * 1024 * 1024;  // 413 above it
   std::size_t header_limit = 16 * 1024;       // 431 above it
   std::chrono::seconds idle_timeout{30};      // a connection with no request begun for this long is closed
   std::chrono::seconds request_timeout{30};   // reading one request, from its first byte, may take at most this
 };
 
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Answers the request it was given. Call it exactly once, from any thread.
+using HttpRespond = std::function<void(HttpResponse)>;
+// Runs on an I/O thread: must not block (hand blocking work to another thread, and
+// call `respond` from there). An exception it throws before answering is a 500.
+using HttpHandler = std::function<void(HttpRequest, HttpRespond)>;
 
 class HttpServer {
  public:

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -62,8 +63,10 @@ struct ScriptedSender final : parcours::engine::ChannelSender {
 struct FakeData final : parcours::engine::DataLookup {
   std::map<std::string, nlohmann::json> rows;  // by contact id, for client acme
   mutable int lookups = 0;
+  std::string fails_for;  // a contact whose lookup throws, as a journey that fails would
   nlohmann::json lookup(std::string_view client, std::string_view contact, const nlohmann::json&) const override {
     ++lookups;
+    if (!fails_for.empty() && contact == fails_for) throw std::runtime_error("lookup failed for " + fails_for);
     const auto it = rows.find(std::string(contact));
     return client == "acme" && it != rows.end() ? it->second : nlohmann::json::object();
   }

@@ -569,3 +569,66 @@ text = "{{#data.crm}}{{nights}} nights{{/data.crm}}{{^data.crm}}no booking{{/dat
   // one per rendered message.
   CHECK(f.data.lookups == 4);
 }
+
+TEST_CASE("ingest_many: one transaction for several callers' batches, each all or nothing") {
+  EngineFixture f(Journeys{{"vip", R"toml(
+[entry]
+on = "signed_up"
+when = "data.crm.tier != \"x\""
+[[steps]]
+wait = "1d"
+)toml"}},
+                  EngineFixture::kDefaultClient + std::string("[sources.crm]\nplugin = \"rows\"\n"));
+  for (const auto* contact : {"ann", "bob", "cat", "dan"}) f.data.rows[contact] = {{"crm", {{"tier", "gold"}}}};
+  using parcours::engine::IngestRequest;
+  const auto events = [](std::vector<std::string> texts) {
+    std::vector<parcours::engine::IncomingEvent> out;
+    for (const auto& text : texts) out.push_back(parcours::engine::parse_event(nlohmann::json::parse(text), "test"));
+    return out;
+  };
+
+  SECTION("every batch applied, duplicates across batches counted as such, an unknown client refused alone") {
+    const auto outcomes = f.engine->ingest_many({
+        IngestRequest{"acme", events({R"({"id":"e1","type":"signed_up","contact":"ann"})",
+                                      R"({"id":"e2","type":"signed_up","contact":"bob"})"})},
+        IngestRequest{"nobody", events({R"({"id":"e3","type":"signed_up","contact":"cat"})"})},
+        IngestRequest{"acme", events({R"({"id":"e1","type":"signed_up","contact":"ann"})",
+                                      R"({"id":"e4","type":"signed_up","contact":"dan"})"})},
+    });
+    REQUIRE(outcomes.size() == 3);
+    CHECK_FALSE(outcomes[0].error);
+    CHECK(outcomes[0].result.accepted == 2);
+    REQUIRE(outcomes[1].error);
+    CHECK_THROWS_WITH(std::rethrow_exception(outcomes[1].error), Catch::Contains("unknown client 'nobody'"));
+    CHECK_FALSE(outcomes[2].error);
+    CHECK(outcomes[2].result.accepted == 1);
+    CHECK(outcomes[2].result.duplicates == 1);
+    for (const auto* contact : {"ann", "bob", "dan"}) CHECK(f.enrollments(contact).size() == 1);
+  }
+
+  SECTION("a batch that fails inside the shared transaction fails alone; the others are kept") {
+    f.data.fails_for = "bob";
+    const auto outcomes = f.engine->ingest_many({
+        IngestRequest{"acme", events({R"({"id":"e1","type":"signed_up","contact":"ann"})"})},
+        IngestRequest{"acme", events({R"({"id":"e2","type":"signed_up","contact":"cat"})",
+                                      R"({"id":"e3","type":"signed_up","contact":"bob"})"})},
+        IngestRequest{"acme", events({R"({"id":"e4","type":"signed_up","contact":"dan"})"})},
+    });
+    REQUIRE(outcomes.size() == 3);
+    CHECK_FALSE(outcomes[0].error);
+    CHECK(outcomes[0].result.accepted == 1);
+    REQUIRE(outcomes[1].error);
+    CHECK_THROWS_WITH(std::rethrow_exception(outcomes[1].error), Catch::Contains("lookup failed for bob"));
+    CHECK_FALSE(outcomes[2].error);
+    CHECK(f.enrollments("ann").size() == 1);
+    CHECK(f.enrollments("dan").size() == 1);
+    CHECK(f.enrollments("cat").empty());  // all or nothing: cat came in bob's batch
+    CHECK(f.enrollments("bob").empty());
+    // Nothing of the failed batch was stored: sent again, it is new, not a duplicate.
+    f.data.fails_for.clear();
+    const auto again =
+        f.engine->ingest_many({IngestRequest{"acme", events({R"({"id":"e2","type":"signed_up","contact":"cat"})",
+                                                             R"({"id":"e3","type":"signed_up","contact":"bob"})"})}});
+    CHECK(again.at(0).result.accepted == 2);
+  }
+}
