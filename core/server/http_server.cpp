@@ -82,6 +82,7 @@ class HttpServer::Impl {
   }
 
   void start() {
+    work_.emplace(io_.get_executor());
     accept();
     for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i)
       threads_.emplace_back([this] { io_.run(); });
@@ -95,15 +96,16 @@ class HttpServer::Impl {
     });
     // Idle connections are closed now; a connection handling a request answers it
     // (with Connection: close) and then closes.
-    {
-      std::lock_guard lock(sessions_mutex_);
-      for (auto& [raw, weak] : sessions_)
-        if (auto session = weak.lock()) close_if_idle(session.get());
+    close_idle_sessions();
+    std::unique_lock lock(sessions_mutex_);
+    if (!sessions_done_.wait_for(lock, std::chrono::seconds(3), [&] { return sessions_.empty(); })) {
+      lock.unlock();
+      log_open_sessions();
+      lock.lock();
+      sessions_done_.wait_for(lock, std::chrono::seconds(27), [&] { return sessions_.empty(); });
     }
-    {
-      std::unique_lock lock(sessions_mutex_);
-      sessions_done_.wait_for(lock, std::chrono::seconds(30), [&] { return sessions_.empty(); });
-    }
+    lock.unlock();
+    work_.reset();
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
@@ -135,11 +137,19 @@ class HttpServer::Impl {
 
  private:
   void accept();
-  void close_if_idle(Session* session);
+  // The sessions' own references are taken under the lock and dropped after it: a
+  // session that ends meanwhile removes itself, which takes the lock.
+  std::vector<std::shared_ptr<Session>> open_sessions();
+  void close_idle_sessions();
+  void log_open_sessions();
 
   HttpServerOptions options_;
   HttpHandler handler_;
   asio::io_context io_;
+  // An answer may come from another thread when nothing else is pending here (the
+  // acceptor closed at stop, the last request still being answered): without this,
+  // the I/O threads would see no work left, return, and never write it.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;
   tcp::endpoint bound_;
   std::vector<std::thread> threads_;
@@ -162,6 +172,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void start() {
     server_.add(shared_from_this());
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  // For the log at stop: who is still connected, and whether a request is in hand.
+  std::string describe() const {
+    return remote_ + (busy_.load() ? ", answering a request" : ", idle") + (linger_ ? ", lingering" : "") + ", " +
+           std::to_string(requests_.load()) + " request(s) answered";
   }
 
   // From another thread, at stop: close the connection unless a request is in hand.
@@ -277,6 +293,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(HttpResponse response, bool keep_alive) {
+    ++requests_;
     auto out = std::make_shared<http::response<http::string_body>>();
     out->version(11);
     out->result(static_cast<http::status>(response.status));
@@ -312,7 +329,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
-  bool busy_ = false;  // touched on the session's strand only
+  std::atomic<int> requests_ = 0;
+  std::atomic<bool> busy_ = false;  // changed on the session's strand only; read by describe()
   bool linger_ = false;
   std::array<char, 16384> discard_{};
   static constexpr std::size_t kFirstRead = 4096;  // bytes asked for when a request starts
@@ -326,8 +344,22 @@ void HttpServer::Impl::accept() {
   });
 }
 
-void HttpServer::Impl::close_if_idle(Session* session) {
-  session->close_if_idle();
+std::vector<std::shared_ptr<HttpServer::Impl::Session>> HttpServer::Impl::open_sessions() {
+  std::vector<std::shared_ptr<Session>> open;
+  std::lock_guard lock(sessions_mutex_);
+  for (auto& [raw, weak] : sessions_)
+    if (auto session = weak.lock()) open.push_back(std::move(session));
+  return open;
+}
+
+void HttpServer::Impl::close_idle_sessions() {
+  for (const auto& session : open_sessions()) session->close_if_idle();
+}
+
+void HttpServer::Impl::log_open_sessions() {
+  const auto open = open_sessions();
+  spdlog::warn("stopping: {} connection(s) still open after 3 s; waiting up to 27 s more", open.size());
+  for (const auto& session : open) spdlog::warn("  still open: {}", session->describe());
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)

@@ -79,7 +79,11 @@ SqliteStore::SqliteStore(const std::string& path, Durability durability)
       rollback_(connection_, "ROLLBACK"),
       savepoint_(connection_, "SAVEPOINT work"),
       release_savepoint_(connection_, "RELEASE work"),
-      rollback_to_savepoint_(connection_, "ROLLBACK TO work") {}
+      rollback_to_savepoint_(connection_, "ROLLBACK TO work") {
+  // A scratch store's file is locked to this connection, and memory has no WAL.
+  if (durability_ == Durability::full && path != ":memory:" && !path.empty())
+    checkpointer_ = std::make_unique<WalCheckpointer>(connection_);
+}
 
 SqliteStore::~SqliteStore() {
   if (durability_ == Durability::none && open_ && scratch_failure_.empty()) {
@@ -325,8 +329,13 @@ void SqliteStore::commit_batch(std::unique_lock<std::mutex>& lock) {
 }
 
 SqliteStore::GroupCommitStats SqliteStore::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
+  GroupCommitStats stats;
+  {
+    std::lock_guard lock(mutex_);
+    stats = stats_;
+  }
+  if (checkpointer_) stats.background_checkpoints = checkpointer_->passes();
+  return stats;
 }
 
 std::size_t SqliteStore::callers_waiting() const {

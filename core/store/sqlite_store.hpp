@@ -34,12 +34,16 @@
 // The price: a work that throws takes every work since the last commit with it, and
 // the store then refuses every call. Use it only where the first error ends the run.
 //
+// Checkpoints: a durable store on a file copies its WAL back into the database on a
+// thread of its own (wal_checkpointer.hpp), so that commits do not stop for it.
+//
 // Calling transact() from inside a work callback would wait for itself: it throws.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,6 +51,7 @@
 #include "store/sqlite_connection.hpp"
 #include "store/sqlite_transaction.hpp"
 #include "store/store.hpp"
+#include "store/wal_checkpointer.hpp"
 
 namespace parcours::store {
 
@@ -71,9 +76,10 @@ class SqliteStore final : public Store {
 
   // How well group commit works, for benchmarks and tests.
   struct GroupCommitStats {
-    std::uint64_t commits = 0;      // physical transactions committed
-    std::uint64_t works = 0;        // transact() calls whose work they committed
-    std::size_t largest_batch = 0;  // the most works one commit held
+    std::uint64_t commits = 0;                 // physical transactions committed
+    std::uint64_t works = 0;                   // transact() calls whose work they committed
+    std::size_t largest_batch = 0;             // the most works one commit held
+    std::uint64_t background_checkpoints = 0;  // WAL checkpoints done off the writing thread
   };
   GroupCommitStats stats() const;
   // Callers waiting for the connection right now (tests use it to build a batch).
@@ -115,6 +121,7 @@ class SqliteStore final : public Store {
   std::mutex scratch_turn_;
   std::size_t scratch_works_ = 0;
   std::string scratch_failure_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // last: it stops before the connection closes
 };
 
 }  // namespace parcours::store

@@ -128,4 +128,4 @@ for kind in batch single; do
     "$(awk -v h="${host_us[$kind]}" -v w="${wrk_us[$kind]}" -v c="$(nproc)" 'BEGIN {printf "%.0f", c * 1e6 / (h + w)}')"
 done
 echo "(in-process: Engine::ingest on one thread, 100 events a call and 1 event a call, one commit a call;"
-echo " over HTTP the server's threads share commits: group commit)"
+echo " over HTTP the ingest queue commits every request waiting in one transaction)"

@@ -59,7 +59,13 @@ class Host:
 
     def stop(self, sig=signal.SIGTERM):
         self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            self.log.seek(0)
+            raise RuntimeError("the host did not stop within 30 s of the signal; its log:\n" + self.log.read())
         self.log.seek(0)
         return code, self.log.read()
 

@@ -1,0 +1,66 @@
+#include "store/wal_checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+namespace parcours::store {
+
+WalCheckpointer::WalCheckpointer(Connection& writer, int background_pages, int writer_pages)
+    : writer_(writer), background_pages_(background_pages), writer_pages_(writer_pages) {
+  own_ = std::make_unique<Connection>(writer.path());
+  // The writer holds its write lock only while committing; the checkpoint waits for
+  // readers' locks at most this long before it gives up for this pass.
+  own_->execute("PRAGMA busy_timeout = 1000");
+  sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
+  thread_ = std::thread([this] { loop(); });
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  sqlite3_wal_autocheckpoint(writer_.handle(), writer_pages_);  // replaces this hook
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+// On the writer's thread, after each commit, with the write lock released.
+int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
+  auto& checkpointer = *static_cast<WalCheckpointer*>(self);
+  if (pages >= checkpointer.writer_pages_) {
+    // The backstop, as SQLite's own autocheckpoint: only the writer, between two of
+    // its transactions, sees the end of the WAL and can let it start over.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= checkpointer.background_pages_) {
+    {
+      std::lock_guard lock(checkpointer.mutex_);
+      checkpointer.woken_ = true;
+    }
+    checkpointer.wake_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return woken_ || stopping_; });
+    if (stopping_) return;
+    woken_ = false;
+    lock.unlock();
+    // An error here (the file busy beyond the timeout, a disk error) is the writer's to
+    // meet and report at its next commit; this pass just ends.
+    const int result = sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+    if (result == SQLITE_OK) ++passes_;
+  }
+}
+
+std::uint64_t WalCheckpointer::passes() const {
+  std::lock_guard lock(mutex_);
+  return passes_;
+}
+
+}  // namespace parcours::store
