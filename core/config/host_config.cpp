@@ -40,6 +40,8 @@ void read_server(TableReader& top, HostConfig::Server& server) {
   constexpr std::chrono::seconds kHour{3600};
   if (auto timeout = reader.duration("idle_timeout", kHour)) server.idle_timeout = *timeout;
   if (auto timeout = reader.duration("request_timeout", kHour)) server.request_timeout = *timeout;
+  if (auto backlog = reader.integer("ingest_backlog", 0, 10'000'000))
+    server.ingest_backlog = static_cast<std::uint64_t>(*backlog);
   reader.finish();
 }
 

@@ -32,6 +32,9 @@ struct HostConfig {
     std::uint64_t max_header = 16 * 1024;       // 431 above it
     std::chrono::seconds idle_timeout{30};      // a connection with no request for this long is closed
     std::chrono::seconds request_timeout{30};   // from a request's first byte to its last
+    // Events waiting for the ingest thread above which new batches are stored first and
+    // applied just after, in order (host/ingest_queue.hpp); 0: always.
+    std::uint64_t ingest_backlog = 1000;
   } server;
 
   struct Store {

@@ -636,7 +636,7 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
   return result;
 }
 
-std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>& requests) {
+std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>& requests, IngestMode mode) {
   std::vector<IngestOutcome> outcomes(requests.size());
   std::vector<const ClientJourneys*> clients(requests.size(), nullptr);
   std::vector<std::vector<EventRecord>> records(requests.size());
@@ -655,6 +655,21 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
   std::vector<Action> actions;
   try {
     store_.transact([&](store::Transaction& tx) {
+      if (mode == IngestMode::store_only) {
+        for (std::size_t r = 0; r < requests.size(); ++r) {
+          if (clients[r] == nullptr) continue;
+          IngestResult& result = outcomes[r].result;
+          result = {};
+          for (auto& record : records[r]) {
+            record.processed = false;
+            if (tx.insert_event(record))
+              ++result.accepted;
+            else
+              ++result.duplicates;
+          }
+        }
+        return;
+      }
       Activation activation(*this, tx, now);
       for (std::size_t r = 0; r < requests.size(); ++r) {
         if (clients[r] == nullptr) continue;
@@ -681,11 +696,7 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
         outcomes[r] = {{}, shared_error};
         continue;
       }
-      try {
-        outcomes[r] = {ingest(requests[r].client, requests[r].events), nullptr};
-      } catch (...) {
-        outcomes[r] = {{}, std::current_exception()};
-      }
+      outcomes[r] = ingest_many({requests[r]}, mode).at(0);  // alone: its own error, if any
     }
     return outcomes;
   }
@@ -720,18 +731,41 @@ std::size_t Engine::process_pending_events(std::size_t limit) {
   std::size_t processed = 0;
   std::vector<Action> actions;
   const TimeMs now = clock_.now();
-  store_.transact([&](store::Transaction& tx) {
-    processed = 0;
-    Activation activation(*this, tx, now);
-    for (const auto& event : tx.unprocessed_events(limit)) {
-      if (const ClientJourneys* client = this->client(event.client))
-        activation.apply(*client, event, json::parse(event.attributes_json), 0);
-      tx.mark_event_processed(event.seq);
-      ++processed;
+  try {
+    store_.transact([&](store::Transaction& tx) {
+      processed = 0;
+      Activation activation(*this, tx, now);
+      for (const auto& event : tx.unprocessed_events(limit)) {
+        if (const ClientJourneys* client = this->client(event.client))
+          activation.apply(*client, event, json::parse(event.attributes_json), 0);
+        tx.mark_event_processed(event.seq);
+        ++processed;
+      }
+      activation.finish_work();
+      actions = std::move(activation.actions());
+    });
+  } catch (const store::StoreError&) {
+    throw;  // the store's trouble, not an event's: the caller tries again later
+  } catch (const std::exception& error) {
+    if (limit > 1) {
+      // Which event? One at a time, so the others are applied and the bad one alone is set aside.
+      std::size_t done = 0;
+      while (done < limit) {
+        const std::size_t one = process_pending_events(1);
+        if (one == 0) break;
+        done += one;
+      }
+      return done;
     }
-    activation.finish_work();
-    actions = std::move(activation.actions());
-  });
+    store_.transact([&](store::Transaction& tx) {
+      for (const auto& event : tx.unprocessed_events(1)) {
+        spdlog::error("client {} event {} ({}, contact {}) could not be applied and is set aside: {}", event.client,
+                      event.id, event.type, event.contact, error.what());
+        tx.mark_event_processed(event.seq);
+      }
+    });
+    return 1;
+  }
   notify(observer_, actions);
   return processed;
 }

@@ -70,13 +70,20 @@ class Engine {
   // requests at once needs: one commit for all of them), each batch still all or
   // nothing: when the shared transaction fails, each batch is tried again alone, so
   // one batch's failure is its own. One outcome per request, in order; throws nothing.
-  std::vector<IngestOutcome> ingest_many(const std::vector<IngestRequest>& requests);
+  // `apply`: stored and applied (as ingest()); `store_only`: stored in the event log
+  // unapplied, for process_pending_events() to apply later in the order they came —
+  // what a host falling behind does, so that accepting events costs one row each.
+  enum class IngestMode { apply, store_only };
+  std::vector<IngestOutcome> ingest_many(const std::vector<IngestRequest>& requests,
+                                         IngestMode mode = IngestMode::apply);
 
   // Applies timers due at the clock's now, at most `limit`; returns how many.
   std::size_t run_due_timers(std::size_t limit = 500);
 
-  // Processes events that were stored but not applied (a crash between the two is
-  // impossible by construction, but a store written by another host may have them).
+  // Applies events stored but not applied (ingest_many's store_only, or another host's),
+  // oldest first, at most `limit`, in one transaction; returns how many. An event that
+  // cannot be applied (its journeys throw) is logged and marked processed, so that one
+  // bad event never holds up the ones behind it.
   std::size_t process_pending_events(std::size_t limit = 500);
 
   // The earliest due timer, if any.

@@ -6,8 +6,9 @@
 
 namespace parcours::host {
 
-IngestQueue::IngestQueue(Apply apply, std::size_t max_events)
-    : apply_(std::move(apply)), max_events_(std::max<std::size_t>(1, max_events)) {
+IngestQueue::IngestQueue(Apply apply, IngestQueueOptions options, std::function<void()> deferred)
+    : apply_(std::move(apply)), options_(options), deferred_(std::move(deferred)) {
+  options_.max_events = std::max<std::size_t>(1, options_.max_events);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -16,30 +17,54 @@ IngestQueue::~IngestQueue() {
 }
 
 void IngestQueue::submit(engine::IngestRequest request, Done done) {
+  bool defer = false;
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
+      queued_events_ += request.events.size();
       queue_.push_back({std::move(request), std::move(done)});
       ready_.notify_one();
       return;
     }
+    defer = pending_ > 0;  // after stop: behind the deferred ones still unapplied, if any
   }
   std::vector<Item> alone;
   alone.push_back({std::move(request), std::move(done)});
-  apply_now(alone);
+  run(alone, defer);
 }
 
 engine::IngestOutcome IngestQueue::apply_and_wait(engine::IngestRequest request) {
+  engine::IngestOutcome outcome;
+  const Done keep = [&outcome](engine::IngestOutcome given) { outcome = std::move(given); };
   if (std::this_thread::get_id() == thread_.get_id()) {
-    // Asked from inside a transaction's aftermath (a done callback): queuing would wait
-    // for this very thread.
-    auto outcomes = apply_({std::move(request)});
-    return std::move(outcomes.at(0));
+    // Asked from a done callback, on this thread: queuing would wait for this very thread.
+    std::vector<Item> alone;
+    alone.push_back({std::move(request), keep});
+    run(alone, pending() > 0);
+    return outcome;
   }
   std::promise<engine::IngestOutcome> promise;
   auto future = promise.get_future();
-  submit(std::move(request), [&promise](engine::IngestOutcome outcome) { promise.set_value(std::move(outcome)); });
+  submit(std::move(request), [&promise](engine::IngestOutcome given) { promise.set_value(std::move(given)); });
   return future.get();
+}
+
+std::int64_t IngestQueue::pending() const {
+  std::lock_guard lock(mutex_);
+  return pending_;
+}
+
+std::size_t IngestQueue::waiting() const {
+  std::lock_guard lock(mutex_);
+  return queued_events_;
+}
+
+void IngestQueue::processed(std::size_t events) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = std::max<std::int64_t>(0, pending_ - static_cast<std::int64_t>(events));
+  }
+  ready_.notify_all();  // a queue waiting at max_pending may go on
 }
 
 void IngestQueue::stop() {
@@ -59,39 +84,62 @@ IngestQueue::Stats IngestQueue::stats() const {
 void IngestQueue::loop() {
   std::vector<Item> items;
   while (true) {
+    bool defer = false;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      ready_.wait(lock, [&] { return stopping_ || (!queue_.empty() && pending_ < options_.max_pending); });
       if (queue_.empty()) return;  // stopping, and everything applied
+      const std::size_t waiting = queued_events_;
       std::size_t events = 0;
-      while (!queue_.empty() && (items.empty() || events + queue_.front().request.events.size() <= max_events_)) {
+      while (!queue_.empty() &&
+             (items.empty() || events + queue_.front().request.events.size() <= options_.max_events)) {
         events += queue_.front().request.events.size();
         items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_events_ -= events;
+      defer = pending_ > 0 || waiting > options_.backlog;
     }
-    apply_now(items);
+    run(items, defer);
     items.clear();
   }
 }
 
-void IngestQueue::apply_now(std::vector<Item>& items) {
+void IngestQueue::run(std::vector<Item>& items, bool defer) {
   std::vector<engine::IngestRequest> requests;
   requests.reserve(items.size());
-  for (auto& item : items) requests.push_back(std::move(item.request));
+  std::size_t events = 0;
+  for (auto& item : items) {
+    events += item.request.events.size();
+    requests.push_back(std::move(item.request));
+  }
+  // Counted before the commit: the applier, on another thread, can never have applied
+  // more deferred events than are counted here.
+  if (defer) {
+    std::lock_guard lock(mutex_);
+    pending_ += static_cast<std::int64_t>(events);
+  }
   std::vector<engine::IngestOutcome> outcomes;
   try {
-    outcomes = apply_(requests);
+    outcomes = apply_(requests, defer);
   } catch (...) {
     outcomes.assign(requests.size(), engine::IngestOutcome{{}, std::current_exception()});
   }
   outcomes.resize(requests.size());
+  std::size_t stored = 0;
+  for (const auto& outcome : outcomes)
+    if (!outcome.error) stored += outcome.result.accepted;
   {
     std::lock_guard lock(mutex_);
+    if (defer) {
+      pending_ -= static_cast<std::int64_t>(events - stored);  // duplicates and refusals: nothing to apply
+      ++stats_.deferred_transactions;
+    }
     ++stats_.transactions;
     stats_.requests += requests.size();
     stats_.largest = std::max(stats_.largest, requests.size());
   }
+  if (defer && stored > 0 && deferred_) deferred_();
   for (std::size_t i = 0; i < items.size(); ++i) {
     try {
       items[i].done(std::move(outcomes[i]));

@@ -37,6 +37,9 @@ std::string number(double value) {
 Metrics::Metrics() {
   declare("parcours_events_ingested_total", "counter", "Events stored and applied, by client");
   declare("parcours_event_duplicates_total", "counter", "Events ignored because their id was seen before");
+  declare("parcours_events_deferred_total", "counter",
+          "Events stored first and applied just after, because the host was behind, by client");
+  declare("parcours_events_pending", "gauge", "Deferred events stored and not yet applied");
   declare("parcours_events_refused_total", "counter", "Event batches refused as invalid, by client");
   declare("parcours_enrollments_started_total", "counter", "Contacts that entered a journey");
   declare("parcours_enrollments_finished_total", "counter",

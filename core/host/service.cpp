@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,13 @@ namespace parcours::host {
 using schedule::TimeMs;
 
 namespace {
+
+// Deferred events are applied this many a transaction (about 20 ms here), so that a
+// batch arriving meanwhile waits little for the connection...
+constexpr std::size_t kDeferredChunk = 500;
+constexpr std::size_t kDeferredChunkIdle = 2000;  // when nothing waits: fewer, larger commits
+// ... and given way to while batches wait to be stored, unless this many are unapplied.
+constexpr std::int64_t kApplyDeferredAnywayAbove = 500'000;
 
 LoadedConfig load_checked(const std::filesystem::path& directory) {
   config::Diagnostics diagnostics;
@@ -62,8 +70,11 @@ Service::Service(ServiceOptions options) : options_(std::move(options)) {
   const Recovery recovery = runtime_->runner->recover();
   (void)recovery;  // logged by recover()
   metrics_.set("parcours_clock_time_seconds", {}, static_cast<double>(clock_->now()) / 1000.0);
+  IngestQueueOptions queue_options;
+  queue_options.backlog = static_cast<std::size_t>(runtime_->loaded.host.server.ingest_backlog);
   ingest_queue_ = std::make_unique<IngestQueue>(
-      [this](const std::vector<engine::IngestRequest>& requests) { return apply_ingest(requests); });
+      [this](const std::vector<engine::IngestRequest>& requests, bool defer) { return apply_ingest(requests, defer); },
+      queue_options, [this] { wake(); });
 }
 
 Service::~Service() {
@@ -122,7 +133,11 @@ void Service::stop() {
   if (const auto current = runtime(); current && current->triggers) current->triggers->stop();
   // What was accepted for ingestion is applied (its callers wait for their answer);
   // later callers are applied on their own thread.
-  if (ingest_queue_) ingest_queue_->stop();
+  if (ingest_queue_) {
+    ingest_queue_->stop();
+    if (const auto left = ingest_queue_->pending(); left > 0)
+      spdlog::info("{} deferred event(s) are stored and not yet applied: the next start applies them first", left);
+  }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();  // the round under way finishes its sends first
 }
@@ -138,9 +153,14 @@ void Service::wake() {
 void Service::work_loop() {
   while (true) {
     std::optional<TimeMs> next;
+    bool more_deferred = false;
     try {
       const auto current = runtime();
       std::lock_guard work(work_mutex_);
+      // Deferred events first (they happened before anything due now), a bounded share
+      // at a time so that due timers and messages are not held up by a long burst.
+      apply_deferred(*current, 20);
+      more_deferred = ingest_queue_->pending() > 0;
       current->runner->run_due();
       next = current->runner->next_due();
     } catch (const std::exception& error) {
@@ -152,7 +172,10 @@ void Service::work_loop() {
     std::unique_lock lock(wake_mutex_);
     if (stopping_) return;
     const auto woken = [&] { return woken_ || stopping_; };
-    if (manual_clock_ != nullptr) {
+    if (more_deferred) {
+      // Straight on with the next share, or, while batches are being stored, soon.
+      if (ingest_queue_->waiting() > 0) wake_.wait_for(lock, std::chrono::milliseconds(5), [&] { return stopping_; });
+    } else if (manual_clock_ != nullptr) {
       wake_.wait(lock, woken);  // time moves only through advance_clock, which runs its own work
     } else {
       // At most a second: another host on a shared store may have added work.
@@ -176,11 +199,13 @@ void Service::ingest_async(std::string client, std::vector<engine::IncomingEvent
   ingest_queue_->submit({std::move(client), std::move(events)}, std::move(done));
 }
 
-std::vector<engine::IngestOutcome> Service::apply_ingest(const std::vector<engine::IngestRequest>& requests) {
+std::vector<engine::IngestOutcome> Service::apply_ingest(const std::vector<engine::IngestRequest>& requests,
+                                                         bool defer) {
   // The config of the moment the batch is applied: a reload in between moves queued
   // events to the new one, as if they had arrived just after it.
   const auto current = runtime();
-  auto outcomes = current->engine->ingest_many(requests);
+  auto outcomes = current->engine->ingest_many(
+      requests, defer ? engine::Engine::IngestMode::store_only : engine::Engine::IngestMode::apply);
   std::map<std::string, engine::IngestResult> by_client;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (outcomes[i].error) continue;
@@ -190,6 +215,7 @@ std::vector<engine::IngestOutcome> Service::apply_ingest(const std::vector<engin
   }
   for (const auto& [client, sum] : by_client) {
     metrics_.add("parcours_events_ingested_total", {{"client", client}}, static_cast<double>(sum.accepted));
+    if (defer) metrics_.add("parcours_events_deferred_total", {{"client", client}}, static_cast<double>(sum.accepted));
     if (sum.duplicates > 0)
       metrics_.add("parcours_event_duplicates_total", {{"client", client}}, static_cast<double>(sum.duplicates));
   }
@@ -256,6 +282,7 @@ std::size_t Service::advance_clock(TimeMs by) {
   {
     const auto current = runtime();
     std::lock_guard work(work_mutex_);
+    handled += apply_deferred(*current, std::numeric_limits<int>::max());  // events come before what they lead to
     handled += current->runner->run_due();
     while (const auto next = current->runner->next_due()) {
       if (*next > until) break;
@@ -267,6 +294,27 @@ std::size_t Service::advance_clock(TimeMs by) {
   }
   metrics_.set("parcours_clock_time_seconds", {}, static_cast<double>(manual_clock_->now()) / 1000.0);
   return handled;
+}
+
+std::size_t Service::apply_deferred(const Runtime& runtime, int chunks) {
+  std::size_t applied = 0;
+  for (int i = 0; i < chunks; ++i) {
+    const auto pending = ingest_queue_->pending();
+    if (pending <= 0) break;
+    // Accepting comes first: while batches wait to be stored, applying would only slow
+    // them down (one connection), unless the backlog nears its bound. What is deferred
+    // is applied when they stop coming.
+    if (ingest_queue_->waiting() > 0 && pending < kApplyDeferredAnywayAbove) break;
+    // Counted before its commit, the last deferred batch may not be visible yet: none
+    // found is not an error, the queue wakes this thread again after it commits.
+    const std::size_t done =
+        runtime.engine->process_pending_events(ingest_queue_->waiting() > 0 ? kDeferredChunk : kDeferredChunkIdle);
+    if (done == 0) break;
+    ingest_queue_->processed(done);
+    applied += done;
+  }
+  metrics_.set("parcours_events_pending", {}, static_cast<double>(std::max<std::int64_t>(0, ingest_queue_->pending())));
+  return applied;
 }
 
 bool Service::store_ready() {

@@ -606,6 +606,26 @@ wait = "1d"
     for (const auto* contact : {"ann", "bob", "dan"}) CHECK(f.enrollments(contact).size() == 1);
   }
 
+  SECTION("store_only: stored unapplied, then applied in the order they came; a bad event is set aside") {
+    using Mode = parcours::engine::Engine::IngestMode;
+    const auto outcomes =
+        f.engine->ingest_many({IngestRequest{"acme", events({R"({"id":"e1","type":"signed_up","contact":"ann"})",
+                                                             R"({"id":"e2","type":"signed_up","contact":"bob"})"})},
+                               IngestRequest{"acme", events({R"({"id":"e1","type":"signed_up","contact":"ann"})",
+                                                             R"({"id":"e3","type":"signed_up","contact":"cat"})"})}},
+                              Mode::store_only);
+    CHECK(outcomes.at(0).result.accepted == 2);
+    CHECK(outcomes.at(1).result.accepted == 1);
+    CHECK(outcomes.at(1).result.duplicates == 1);
+    CHECK(f.enrollments("ann").empty());  // not applied yet
+    f.data.fails_for = "bob";             // bob's event cannot be applied
+    CHECK(f.engine->process_pending_events(10) == 3);
+    CHECK(f.enrollments("ann").size() == 1);
+    CHECK(f.enrollments("bob").empty());  // set aside, and not holding up cat behind it
+    CHECK(f.enrollments("cat").size() == 1);
+    CHECK(f.engine->process_pending_events(10) == 0);  // nothing left, bob's event included
+  }
+
   SECTION("a batch that fails inside the shared transaction fails alone; the others are kept") {
     f.data.fails_for = "bob";
     const auto outcomes = f.engine->ingest_many({
