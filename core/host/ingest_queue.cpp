@@ -54,9 +54,9 @@ std::int64_t IngestQueue::pending() const {
   return pending_;
 }
 
-std::size_t IngestQueue::waiting() const {
+bool IngestQueue::busy() const {
   std::lock_guard lock(mutex_);
-  return queued_events_;
+  return queued_events_ > 0 || std::chrono::steady_clock::now() - last_taken_ < std::chrono::milliseconds(50);
 }
 
 void IngestQueue::processed(std::size_t events) {
@@ -98,6 +98,7 @@ void IngestQueue::loop() {
         queue_.pop_front();
       }
       queued_events_ -= events;
+      last_taken_ = std::chrono::steady_clock::now();
       defer = pending_ > 0 || waiting > options_.backlog;
     }
     run(items, defer);

@@ -18,6 +18,7 @@
 // callers wait, and so do their HTTP clients.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -61,8 +62,9 @@ class IngestQueue {
   // Deferred events stored and not yet applied, and the applier's report of `events` applied.
   std::int64_t pending() const;
   void processed(std::size_t events);
-  // Events waiting for the queue's thread: the applier gives way to them.
-  std::size_t waiting() const;
+  // Whether batches are coming: some wait, or one was taken within the last 50 ms. The
+  // applier of deferred events gives way meanwhile (they share one store connection).
+  bool busy() const;
 
   // Applies what is queued, then stops the thread. Idempotent.
   void stop();
@@ -91,6 +93,7 @@ class IngestQueue {
   std::condition_variable ready_;
   std::deque<Item> queue_;
   std::size_t queued_events_ = 0;
+  std::chrono::steady_clock::time_point last_taken_{};
   std::int64_t pending_ = 0;
   bool stopping_ = false;
   Stats stats_;

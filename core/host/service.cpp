@@ -174,7 +174,7 @@ void Service::work_loop() {
     const auto woken = [&] { return woken_ || stopping_; };
     if (more_deferred) {
       // Straight on with the next share, or, while batches are being stored, soon.
-      if (ingest_queue_->waiting() > 0) wake_.wait_for(lock, std::chrono::milliseconds(5), [&] { return stopping_; });
+      if (ingest_queue_->busy()) wake_.wait_for(lock, std::chrono::milliseconds(5), [&] { return stopping_; });
     } else if (manual_clock_ != nullptr) {
       wake_.wait(lock, woken);  // time moves only through advance_clock, which runs its own work
     } else {
@@ -304,11 +304,11 @@ std::size_t Service::apply_deferred(const Runtime& runtime, int chunks) {
     // Accepting comes first: while batches wait to be stored, applying would only slow
     // them down (one connection), unless the backlog nears its bound. What is deferred
     // is applied when they stop coming.
-    if (ingest_queue_->waiting() > 0 && pending < kApplyDeferredAnywayAbove) break;
+    const bool busy = ingest_queue_->busy();
+    if (busy && pending < kApplyDeferredAnywayAbove) break;
     // Counted before its commit, the last deferred batch may not be visible yet: none
     // found is not an error, the queue wakes this thread again after it commits.
-    const std::size_t done =
-        runtime.engine->process_pending_events(ingest_queue_->waiting() > 0 ? kDeferredChunk : kDeferredChunkIdle);
+    const std::size_t done = runtime.engine->process_pending_events(busy ? kDeferredChunk : kDeferredChunkIdle);
     if (done == 0) break;
     ingest_queue_->processed(done);
     applied += done;

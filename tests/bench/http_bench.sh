@@ -103,7 +103,17 @@ over_http() {  # kind connections
   errors[$1]=$( (awk '/Non-2xx/ {print $5}' <<<"$out"; awk '/Socket errors/ {print "socket errors:", $0}' <<<"$out") |
     paste -sd' ' | grep . || echo 0)
 }
+metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 over_http batch "$batch_connections"
+# Batches the host could not apply as fast as they came were stored first (deferred) and
+# are applied now: how long that takes says what the whole pipeline sustains.
+drain_start=$(date +%s.%N)
+for _ in $(seq 1200); do
+  pending=$(metric parcours_events_pending); [ "${pending:-0}" = 0 ] && break; sleep 0.1
+done
+drain_s=$(awk -v a="$drain_start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+deferred=$(curl -s "$url/metrics" | awk '/^parcours_events_deferred_total/ {s += $2} END {printf "%d", s}')
+ingested=$(curl -s "$url/metrics" | awk '/^parcours_events_ingested_total/ {s += $2} END {printf "%d", s}')
 over_http single "$single_connections"
 echo "load average at the end: $(load)"
 
@@ -122,6 +132,10 @@ printf '%-34s %9s rq/s %11s ev/s %9s %9s %9s  >= 10,000 requests/s: %s\n' \
   "single events, $single_connections connections" "$single_requests" "$engine_single" \
   "${p50[single]}" "${p90[single]}" "${p99[single]}" "$(verdict "$single_requests" 10000)"
 echo "non-2xx answers: batches ${errors[batch]}, singles ${errors[single]}"
+load_s=$(awk -v d="$duration" 'BEGIN {sub(/s$/, "", d); print d}')
+echo "batches: $deferred of $ingested events were deferred (stored first, applied after); the last applied" \
+  "${drain_s} s after the load ended: applied end to end at" \
+  "$(awk -v n="$ingested" -v l="$load_s" -v d="$drain_s" 'BEGIN {printf "%.0f", n / (l + d)}') events/s"
 for kind in batch single; do
   printf 'CPU a request, %-6s host %6s us, wrk %5s us: the 2 cores, idle but for these two, would allow %s requests/s\n' \
     "$kind:" "${host_us[$kind]}" "${wrk_us[$kind]}" \
