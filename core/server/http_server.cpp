@@ -339,7 +339,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!error && !stopping()) std::make_shared<Session>(*this, std::move(socket))->start();
+    if (!error && !stopping()) {
+      // Answers are small and written whole as soon as they are ready: Nagle's algorithm
+      // could only hold one back behind a client's delayed ACK (as nginx's tcp_nodelay).
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(*this, std::move(socket))->start();
+    }
     accept();
   });
 }
