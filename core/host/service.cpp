@@ -157,12 +157,17 @@ void Service::work_loop() {
     try {
       const auto current = runtime();
       std::lock_guard work(work_mutex_);
-      // Deferred events first (they happened before anything due now), a bounded share
-      // at a time so that due timers and messages are not held up by a long burst.
-      apply_deferred(*current, 20);
-      more_deferred = ingest_queue_->pending() > 0;
-      current->runner->run_due();
-      next = current->runner->next_due();
+      // Deferred events first: they came before anything due now, and may convert or
+      // wake the very enrollments whose timers and messages are due. So those wait until
+      // every deferred event is applied — unless the backlog is at its bound, where
+      // sends going on matters more than that order.
+      apply_deferred(*current, 20, true);
+      const auto pending = ingest_queue_->pending();
+      more_deferred = pending > 0;
+      if (!more_deferred || pending >= kApplyDeferredAnywayAbove) {
+        current->runner->run_due();
+        next = current->runner->next_due();
+      }
     } catch (const std::exception& error) {
       // The store may be briefly unavailable (a disk full, a lock held too long):
       // log, wait a little, try again; nothing is lost, it is all in the store.
@@ -282,7 +287,7 @@ std::size_t Service::advance_clock(TimeMs by) {
   {
     const auto current = runtime();
     std::lock_guard work(work_mutex_);
-    handled += apply_deferred(*current, std::numeric_limits<int>::max());  // events come before what they lead to
+    handled += apply_deferred(*current, std::numeric_limits<int>::max(), false);  // events before what they lead to
     handled += current->runner->run_due();
     while (const auto next = current->runner->next_due()) {
       if (*next > until) break;
@@ -296,7 +301,7 @@ std::size_t Service::advance_clock(TimeMs by) {
   return handled;
 }
 
-std::size_t Service::apply_deferred(const Runtime& runtime, int chunks) {
+std::size_t Service::apply_deferred(const Runtime& runtime, int chunks, bool give_way) {
   std::size_t applied = 0;
   for (int i = 0; i < chunks; ++i) {
     const auto pending = ingest_queue_->pending();
@@ -304,7 +309,7 @@ std::size_t Service::apply_deferred(const Runtime& runtime, int chunks) {
     // Accepting comes first: while batches wait to be stored, applying would only slow
     // them down (one connection), unless the backlog nears its bound. What is deferred
     // is applied when they stop coming.
-    const bool busy = ingest_queue_->busy();
+    const bool busy = give_way && ingest_queue_->busy();
     if (busy && pending < kApplyDeferredAnywayAbove) break;
     // Counted before its commit, the last deferred batch may not be visible yet: none
     // found is not an error, the queue wakes this thread again after it commits.

@@ -100,8 +100,9 @@ class Service {
   std::shared_ptr<Runtime> build_runtime(LoadedConfig loaded);
   std::vector<engine::IngestOutcome> apply_ingest(const std::vector<engine::IngestRequest>& requests, bool defer);
   // Applies deferred events (host/ingest_queue.hpp), at most `chunks` transactions of
-  // them; returns how many. On the work thread, or in advance_clock.
-  std::size_t apply_deferred(const Runtime& runtime, int chunks);
+  // them; returns how many. On the work thread (`give_way`: stops while batches are
+  // coming), or in advance_clock (applies them all).
+  std::size_t apply_deferred(const Runtime& runtime, int chunks, bool give_way);
   void work_loop();
   void wake();
 
