@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from cli_harness import check, finish, source_dir
-from service_harness import Host, R, eventually
+from service_harness import ADMIN, Host, R, eventually
 
 KEY = "shop-key-0123456789abcdef"
 
@@ -89,6 +89,19 @@ with tempfile.TemporaryDirectory() as tmp:
           metric(host, "parcours_events_deferred_total") == 3 and
           eventually(lambda: metric(host, "parcours_events_pending") == 0), R(0, host.request("GET", "/metrics")[1]))
 
+    # The clock moved right after a deferred purchase: the purchase is applied first, so
+    # eve converts and her welcome (due after a day) is never sent; fay's is.
+    for contact in ("eve", "fay"):
+        host.events({"id": f"{contact}-1", "type": "signed_up", "contact": contact}, token=KEY, client="shop")
+    eventually(lambda: status_of(host, "eve") == "waiting" and status_of(host, "fay") == "waiting")
+    host.events({"id": "eve-2", "type": "order.completed", "contact": "eve"}, token=KEY, client="shop")
+    status, body, _ = host.request("POST", "/v1/admin/clock", {"advance": "2d"}, ADMIN)
+    outbox = root / "var/outbox/email.jsonl"
+    sent = [json.loads(line)["contact"]["id"] for line in outbox.read_text().splitlines()] if outbox.exists() else []
+    check("moving the clock applies deferred events before the timers they would change",
+          status == 200 and status_of(host, "eve") == "converted" and "eve" not in sent and "fay" in sent,
+          R(status, f"{body} sent {sent} eve {status_of(host, 'eve')}"))
+
     # Killed at once after the 202: the events are in the store, applied at the next start.
     events = [{"id": f"k{i}", "type": "signed_up", "contact": f"k{i}"} for i in range(200)]
     status, body, _ = host.request("POST", "/v1/clients/shop/events", events, KEY)
@@ -99,7 +112,7 @@ with tempfile.TemporaryDirectory() as tmp:
     host = Host(root, daytime)
     check("after the restart every one of the 200 is applied",
           eventually(lambda: all(status_of(host, f"k{i}") == "waiting" for i in (0, 99, 199))) and
-          json.loads(host.request("GET", "/v1/clients/shop/journeys", token=KEY)[1])[0]["counts"]["enrolled"] == 202,
+          json.loads(host.request("GET", "/v1/clients/shop/journeys", token=KEY)[1])[0]["counts"]["enrolled"] == 204,
           R(0, host.request("GET", "/v1/clients/shop/journeys", token=KEY)[1]))
     code, log = host.stop()
     check("the host stops cleanly", code == 0, R(code, log))
