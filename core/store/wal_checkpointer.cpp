@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "store/store.hpp"
+
 namespace parcours::store {
 
 WalCheckpointer::WalCheckpointer(Connection& writer, int background_pages, int writer_pages)
@@ -12,6 +14,10 @@ WalCheckpointer::WalCheckpointer(Connection& writer, int background_pages, int w
   // The writer holds its write lock only while committing; the checkpoint waits for
   // readers' locks at most this long before it gives up for this pass.
   own_->execute("PRAGMA busy_timeout = 1000");
+  // A connection learns the file is in WAL mode when it first reads it; until then a
+  // checkpoint on it does nothing at all (and says so only by -1 frames).
+  if (own_->query_text("PRAGMA journal_mode") != "wal")
+    throw StoreError("store " + writer.path() + ": the checkpoint connection does not see WAL mode");
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
   thread_ = std::thread([this] { loop(); });
 }
@@ -52,9 +58,11 @@ void WalCheckpointer::loop() {
     lock.unlock();
     // An error here (the file busy beyond the timeout, a disk error) is the writer's to
     // meet and report at its next commit; this pass just ends.
-    const int result = sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int log_frames = 0, copied_frames = 0;
+    const int result =
+        sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
     lock.lock();
-    if (result == SQLITE_OK) ++passes_;
+    if (result == SQLITE_OK && copied_frames > 0) ++passes_;  // a pass that copied frames back
   }
 }
 

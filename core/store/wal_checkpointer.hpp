@@ -29,7 +29,7 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
-  // Background checkpoints done (for tests and stats).
+  // Background checkpoints that copied frames back (for tests and stats).
   std::uint64_t passes() const;
 
  private:

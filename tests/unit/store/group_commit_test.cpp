@@ -234,9 +234,12 @@ TEST_CASE("a durable store copies its WAL back on a thread of its own, and the W
   while (store->stats().background_checkpoints == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(store->stats().background_checkpoints > 0);
-  // The WAL started over at least once: it is far smaller than the 12,000 pages written.
+  // The WAL started over: 12,000 commits of a row, its overflow page and an index entry
+  // write ~36,000 frames (~150 MB) to it; started over, it is far smaller. (How much
+  // smaller varies: the writer lets it start over only when its own backstop checkpoint
+  // finds the checkpointer thread between two passes.)
   const auto wal = std::filesystem::file_size(file.path() + "-wal");
-  CHECK(wal < 11'000u * 4096u);
+  CHECK(wal < 100u * 1024u * 1024u);
   CHECK(stored_event_ids(*store).size() == 12'000);
   store.reset();  // closes; the file reopens with every row
   auto reopened = file.open();
