@@ -101,6 +101,19 @@ class Engine::Activation final : public journey::DataScope {
     return true;
   }
 
+  // One caller's batch: each event stored and applied, in order.
+  IngestResult ingest_all(const ClientJourneys& client, std::vector<EventRecord>& records,
+                          const std::vector<IncomingEvent>& events) {
+    IngestResult result;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (ingest(client, records[i], events[i].attributes, 0, &events[i].properties))
+        ++result.accepted;
+      else
+        ++result.duplicates;
+    }
+    return result;
+  }
+
   void apply(const ClientJourneys& client, const EventRecord& event, const json& attributes, int depth,
              const json* properties = nullptr) {
     json& contact = load_contact(client, event.contact);
@@ -621,14 +634,8 @@ IngestResult Engine::ingest(std::string_view client_id, const std::vector<Incomi
   const TimeMs now = clock_.now();
   std::vector<EventRecord> records = event_records(*client, events, now);
   store_.transact([&](store::Transaction& tx) {
-    result = {};
     Activation activation(*this, tx, now);
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      if (activation.ingest(*client, records[i], events[i].attributes, 0, &events[i].properties))
-        ++result.accepted;
-      else
-        ++result.duplicates;
-    }
+    result = activation.ingest_all(*client, records, events);
     activation.finish_work();
     actions = std::move(activation.actions());
   });
@@ -671,18 +678,9 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
         return;
       }
       Activation activation(*this, tx, now);
-      for (std::size_t r = 0; r < requests.size(); ++r) {
-        if (clients[r] == nullptr) continue;
-        IngestResult& result = outcomes[r].result;
-        result = {};
-        const auto& events = requests[r].events;
-        for (std::size_t i = 0; i < events.size(); ++i) {
-          if (activation.ingest(*clients[r], records[r][i], events[i].attributes, 0, &events[i].properties))
-            ++result.accepted;
-          else
-            ++result.duplicates;
-        }
-      }
+      for (std::size_t r = 0; r < requests.size(); ++r)
+        if (clients[r] != nullptr)
+          outcomes[r].result = activation.ingest_all(*clients[r], records[r], requests[r].events);
       activation.finish_work();
       actions = std::move(activation.actions());
     });
