@@ -58,6 +58,10 @@ HttpResponse get_contact(host::Service& service, const std::string& client, cons
                 {"created_at", schedule::format_time(message.created_at)},
                 {"updated_at", schedule::format_time(message.updated_at)}};
       if (!message.reason.empty()) item["reason"] = message.reason;
+      if (!message.provider_id.empty()) item["provider_id"] = message.provider_id;
+      if (const auto answer = json::parse(message.provider_answer, nullptr, false);
+          answer.is_object() && !answer.empty())
+        item["provider_answer"] = answer;
       out["messages"].push_back(item);
     }
   });

@@ -34,6 +34,8 @@ json step_json(const journey::Step& step, const report::StepCounts& counts) {
     out["delivered"] = counts.delivered;
     out["failed"] = counts.failed;
     out["suppressed"] = counts.suppressed;
+    out["opened"] = counts.opened;
+    out["clicked"] = counts.clicked;
     out["suppressed_by"] = {{"consent", counts.suppressed_by.consent}, {"pressure", counts.suppressed_by.pressure}};
   }
   if (!counts.arms.empty()) {

@@ -1,6 +1,7 @@
 #include "config/client_config.hpp"
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -164,6 +165,12 @@ void read_instances(TableReader& top, std::string_view section, PluginKind kind,
     reader.finish();
     if (!settings) continue;
     instance.settings_json = std::move(*settings);
+    if (kind == PluginKind::channel) {
+      const auto parsed = nlohmann::json::parse(instance.settings_json, nullptr, false);
+      const auto tracking = parsed.is_object() ? parsed.find("tracking") : parsed.end();
+      instance.tracking =
+          parsed.is_object() && tracking != parsed.end() && tracking->is_boolean() && tracking->get<bool>();
+    }
     out.push_back(std::move(instance));
   }
 }

@@ -35,6 +35,9 @@ struct PluginInstanceConfig {
   std::string settings_json;  // every declared setting, defaults applied, as a JSON object
   SourceLocation where;
   SendLimits limits;  // channels only
+  // Channels whose plugin declares a bool setting `tracking` (email) and leave it true:
+  // the host adds an open pixel to their HTML and sends its links through /t/c/.
+  bool tracking = false;
 };
 
 // "50/s", "600/m", "1000/h" as messages per second; nothing when the text is not

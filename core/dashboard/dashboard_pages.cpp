@@ -92,7 +92,8 @@ std::string steps_table(const JourneyCounts& counts) {
       "<table id=\"steps\"><thead><tr><th>Step</th><th class=\"text\">Kind</th><th>Entered</th><th>Waiting</th>"
       "<th>Queued</th><th>Sent</th><th>Delivered</th><th>Failed</th><th>Suppressed</th>"
       "<th title=\"suppressed: no consent\">&hellip; consent</th><th title=\"suppressed: pressure limits\">"
-      "&hellip; pressure</th></tr></thead><tbody>\n";
+      "&hellip; pressure</th><th title=\"messages opened (open pixel)\">Opened</th>"
+      "<th title=\"messages with a tracked link followed\">Clicked</th></tr></thead><tbody>\n";
   for (const auto& step : counts.steps) {
     out += "<tr id=\"row-" + escape_html(journey::step_node_id(step.label)) + "\" data-step=\"" +
            escape_html(step.label) + "\"><td>" + escape_html(step.label) + "</td><td class=\"text\">" +
@@ -106,6 +107,8 @@ std::string steps_table(const JourneyCounts& counts) {
     out += cell("suppressed", step.suppressed, step.sends());
     out += cell("suppressed:consent", step.suppressed_by.consent, step.sends());
     out += cell("suppressed:pressure", step.suppressed_by.pressure, step.sends());
+    out += cell("opened", step.opened, step.sends());
+    out += cell("clicked", step.clicked, step.sends());
     out += "</tr>\n";
   }
   return out + "</tbody></table>\n";

@@ -29,6 +29,8 @@ std::string journey_dot(const journey::Journey& journey, const JourneyCounts& co
       lines.push_back(counted("queued", step.queued) + " · " + counted("sent", step.sent));
       lines.push_back(counted("delivered", step.delivered) + " · " + counted("failed", step.failed));
       lines.push_back(counted("suppressed", step.suppressed));
+      if (step.opened > 0 || step.clicked > 0)
+        lines.push_back(counted("opened", step.opened) + " · " + counted("clicked", step.clicked));
     }
     for (const auto& arm : step.arms)
       notes.split_arms[step.label].push_back(counted("took", arm.entered) + " · " +

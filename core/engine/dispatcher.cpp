@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/send_pool.hpp"
 #include "engine/step_hash.hpp"
+#include "links/html_tracking.hpp"
 #include "render/message_renderer.hpp"
 #include "schedule/local_time.hpp"
 
@@ -25,16 +29,6 @@ namespace {
 
 constexpr TimeMs kDay = 86'400'000;
 constexpr TimeMs kWeek = 7 * kDay;
-
-// What a decided message turns into once the transaction that decided it commits.
-struct Pending {
-  MessageRecord message;
-  const config::ClientConfig* client = nullptr;
-  const config::PluginInstanceConfig* channel = nullptr;
-  std::string wire;       // the ABI message handed to the channel
-  json rendered;          // the rendered parameters, for the timeline
-  std::size_t order = 0;  // its place among the messages decided in this round
-};
 
 std::string timezone_of(const config::ClientConfig& client, const json& contact) {
   if (const auto it = contact.find("timezone");
@@ -70,7 +64,7 @@ bool over_pressure(store::Transaction& tx, const config::ClientConfig& client, c
 
 // The data templates see (CONFIG.md, "Templates").
 json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact,
-                   const links::LinkSigner* links, const DataLookup* sources) {
+                   const std::string& unsubscribe_url, const DataLookup* sources) {
   json data;
   data["contact"] = contact;
   data["contact"]["id"] = message.contact;
@@ -78,16 +72,100 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   data["event"] = event.contains("properties") ? event["properties"] : json::object();
   data["journey"] = {{"id", message.journey}, {"step", message.step}};
   data["client"] = {{"id", client.id}, {"name", client.name}};
-  data["links"] = {{"unsubscribe", links ? links->unsubscribe_url(client.id, message.contact, message.channel) : ""}};
+  data["links"] = {{"unsubscribe", unsubscribe_url}};
   data["data"] = sources != nullptr ? sources->lookup(client.id, message.contact, contact) : json::object();
   return data;
 }
 
 }  // namespace
 
+// What a decided message turns into once the transaction that decided it commits.
+struct Dispatcher::Pending {
+  MessageRecord message;
+  const config::ClientConfig* client = nullptr;
+  const config::PluginInstanceConfig* channel = nullptr;
+  std::string wire;       // the ABI message handed to the channel
+  json rendered;          // the rendered parameters, for the timeline
+  std::size_t order = 0;  // its place among the messages decided in this round
+};
+
+struct Dispatcher::Background {
+  std::function<void()> wake;
+  std::size_t max_in_flight = 1000;
+  mutable std::mutex mutex;
+  std::condition_variable answered;
+  std::size_t in_flight = 0;
+  std::vector<Pending> sent;  // answered, not yet recorded, with their outcomes beside
+  std::vector<SendOutcome> outcomes;
+  std::size_t order = 0;  // keeps the timeline in decision order across rounds
+  SendPool pool;          // last: its threads stop first
+};
+
 Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
                        Observer* observer, RetryPolicy retry, const DataLookup* data)
     : engine_(engine), store_(store), clock_(clock), sender_(sender), observer_(observer), data_(data), retry_(retry) {}
+
+Dispatcher::~Dispatcher() {
+  if (!background_) return;
+  try {
+    drain();
+  } catch (const std::exception& error) {
+    // The messages stay `sent`: the next start sends them again with the same key.
+    spdlog::error("recording the last answers of the channels: {}", error.what());
+  }
+}
+
+void Dispatcher::send_in_background(std::function<void()> wake, std::size_t max_in_flight) {
+  background_ = std::make_unique<Background>();
+  background_->wake = std::move(wake);
+  background_->max_in_flight = std::max<std::size_t>(1, max_in_flight);
+}
+
+std::size_t Dispatcher::in_flight() const {
+  if (!background_) return 0;
+  std::lock_guard lock(background_->mutex);
+  return background_->in_flight;
+}
+
+bool Dispatcher::saturated() const {
+  if (!background_) return false;
+  std::lock_guard lock(background_->mutex);
+  return background_->in_flight >= background_->max_in_flight;
+}
+
+std::size_t Dispatcher::record_answers() {
+  if (!background_) return 0;
+  std::vector<Pending> sent;
+  std::vector<SendOutcome> outcomes;
+  {
+    std::lock_guard lock(background_->mutex);
+    sent.swap(background_->sent);
+    outcomes.swap(background_->outcomes);
+  }
+  if (sent.empty()) return 0;
+  std::vector<std::pair<std::size_t, Action>> actions;
+  try {
+    record(sent, outcomes, clock_.now(), actions);
+  } catch (...) {
+    // Not recorded: put them back for the next call (the store may be back by then).
+    std::lock_guard lock(background_->mutex);
+    background_->sent.insert(background_->sent.begin(), std::make_move_iterator(sent.begin()),
+                             std::make_move_iterator(sent.end()));
+    background_->outcomes.insert(background_->outcomes.begin(), outcomes.begin(), outcomes.end());
+    throw;
+  }
+  notify(actions);
+  return sent.size();
+}
+
+std::size_t Dispatcher::drain() {
+  if (!background_) return 0;
+  {
+    std::unique_lock lock(background_->mutex);
+    background_->answered.wait(lock, [&] { return background_->in_flight == 0; });
+  }
+  return record_answers();
+}
 
 TimeMs Dispatcher::backoff(const std::string& key, int attempts, TimeMs hint) const {
   TimeMs delay = retry_.first_delay;
@@ -159,6 +237,11 @@ std::optional<TimeMs> Dispatcher::next_message_due() {
 }
 
 std::size_t Dispatcher::dispatch_due(std::size_t limit) {
+  if (background_) {
+    std::lock_guard lock(background_->mutex);
+    if (background_->in_flight >= background_->max_in_flight) return 0;  // record answers first
+    limit = std::min(limit, background_->max_in_flight - background_->in_flight);
+  }
   const TimeMs now = clock_.now();
   std::vector<Pending> to_send;
   // Actions with the place of their message in the round, so that the timeline shows
@@ -192,15 +275,35 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
 
       Pending pending{message, &config, channel, {}, json::object(), decided};
       try {
-        const auto rendered = render::render_message(config.directory / "templates", message.params_json,
-                                                     template_data(config, message, contact, links_, data_).dump());
+        const std::string unsubscribe =
+            links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
+        const auto rendered =
+            render::render_message(config.directory / "templates", message.params_json,
+                                   template_data(config, message, contact, unsubscribe, data_).dump());
         pending.rendered = json::parse(rendered.params_json);
+        std::string html = rendered.html;
+        json links_json = json::object();
+        if (links_ != nullptr) {
+          const links::LinkTarget target{"",
+                                         message.client,
+                                         message.contact,
+                                         message.channel,
+                                         message.idempotency_key,
+                                         message.journey,
+                                         message.step,
+                                         ""};
+          if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
+          // RFC 8058: the same address takes the one-click POST a mail program sends.
+          links_json["unsubscribe"] = unsubscribe;
+        }
         json wire{{"idempotency_key", message.idempotency_key},
                   {"channel", message.channel},
                   {"client", message.client},
                   {"contact", {{"id", message.contact}, {"attributes", contact}}},
-                  {"content", {{"subject", rendered.subject}, {"text", rendered.text}, {"html", rendered.html}}},
-                  {"params", pending.rendered}};
+                  {"content", {{"subject", rendered.subject}, {"text", rendered.text}, {"html", html}}},
+                  {"params", pending.rendered},
+                  {"transactional", message.transactional},
+                  {"links", links_json}};
         pending.wire = wire.dump();
       } catch (const std::exception& error) {
         message.status = MessageStatus::failed;
@@ -262,7 +365,38 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
     }
   });
 
-  // 2. Hand each message to its channel, outside any transaction.
+  // 2. Hand each message to its channel, outside any transaction: in the background,
+  // where answers are recorded by record_answers(); or here, waiting for them all.
+  if (background_) {
+    Background& background = *background_;
+    for (auto& pending : to_send) {
+      {
+        std::lock_guard lock(background.mutex);
+        ++background.in_flight;
+        pending.order = ++background.order;
+      }
+      const auto* channel = pending.channel;
+      background.pool.submit(channel, channel->limits.concurrency,
+                             [this, &background, job = std::make_shared<Pending>(std::move(pending))] {
+                               SendOutcome outcome = sender_.send(*job->client, *job->channel, job->wire);
+                               bool wake = false;
+                               {
+                                 std::lock_guard lock(background.mutex);
+                                 background.sent.push_back(std::move(*job));
+                                 background.outcomes.push_back(std::move(outcome));
+                                 --background.in_flight;
+                                 // Recorded in batches: when a good share is back, or the last one.
+                                 wake =
+                                     background.in_flight == 0 ||
+                                     background.sent.size() >= std::max<std::size_t>(1, background.max_in_flight / 8);
+                               }
+                               background.answered.notify_all();
+                               if (wake && background.wake) background.wake();
+                             });
+    }
+    notify(actions);
+    return decided;
+  }
   std::vector<std::pair<const config::ClientConfig*, const config::PluginInstanceConfig*>> targets;
   std::vector<std::string> wires;
   for (const auto& pending : to_send) {
@@ -272,49 +406,62 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
   const std::vector<SendOutcome> outcomes = send_all(targets, wires);
 
   // 3. Record the answers.
-  if (!to_send.empty()) {
-    std::vector<std::pair<std::size_t, Action>> sent_actions;
-    store_.transact([&](store::Transaction& tx) {
-      sent_actions.clear();
-      for (std::size_t i = 0; i < to_send.size(); ++i) {
-        MessageRecord message = to_send[i].message;
-        const SendOutcome& outcome = outcomes[i];
-        message.updated_at = now;
-        switch (outcome.status) {
-          case SendOutcome::Status::delivered:
-            message.status = MessageStatus::delivered;
-            message.reason.clear();
-            tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
-            sent_actions.push_back({to_send[i].order,
-                                    {now, message.client, message.contact, message.journey, message.step, "send",
-                                     message.channel, to_send[i].rendered.dump(), message.idempotency_key}});
-            break;
-          case SendOutcome::Status::retry:
-            if (message.attempts < retry_.max_attempts) {
-              message.status = MessageStatus::queued;
-              message.reason = outcome.error;
-              message.due = now + backoff(message.idempotency_key, message.attempts, outcome.retry_after);
-              break;
-            }
-            [[fallthrough]];
-          case SendOutcome::Status::failed:
-            message.status = MessageStatus::failed;
+  if (!to_send.empty()) record(to_send, outcomes, now, actions);
+  notify(actions);
+  return decided;
+}
+
+}  // namespace parcours::engine
+
+namespace parcours::engine {
+
+void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcome>& outcomes, TimeMs now,
+                        std::vector<std::pair<std::size_t, Action>>& actions) {
+  std::vector<std::pair<std::size_t, Action>> sent_actions;
+  store_.transact([&](store::Transaction& tx) {
+    sent_actions.clear();
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      MessageRecord message = sent[i].message;
+      const SendOutcome& outcome = outcomes[i];
+      message.updated_at = now;
+      message.provider_answer = outcome.answer;
+      switch (outcome.status) {
+        case SendOutcome::Status::delivered:
+          message.status = MessageStatus::delivered;
+          message.reason.clear();
+          message.provider_id = outcome.provider_id;
+          tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
+          sent_actions.push_back({sent[i].order,
+                                  {now, message.client, message.contact, message.journey, message.step, "send",
+                                   message.channel, sent[i].rendered.dump(), message.idempotency_key}});
+          break;
+        case SendOutcome::Status::retry:
+          if (message.attempts < retry_.max_attempts) {
+            message.status = MessageStatus::queued;
             message.reason = outcome.error;
-            tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
-            spdlog::warn("client {} journey {} contact {} message {} on {}: failed after {} attempt(s): {}",
-                         message.client, message.journey, message.contact, message.idempotency_key, message.channel,
-                         message.attempts, outcome.error);
+            message.due = now + backoff(message.idempotency_key, message.attempts, outcome.retry_after);
             break;
-        }
-        tx.update_message(message);
+          }
+          [[fallthrough]];
+        case SendOutcome::Status::failed:
+          message.status = MessageStatus::failed;
+          message.reason = outcome.error;
+          tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+          spdlog::warn("client {} journey {} contact {} message {} on {}: failed after {} attempt(s): {}",
+                       message.client, message.journey, message.contact, message.idempotency_key, message.channel,
+                       message.attempts, outcome.error);
+          break;
       }
-    });
-    actions.insert(actions.end(), sent_actions.begin(), sent_actions.end());
-  }
+      tx.update_message(message);
+    }
+  });
+  actions.insert(actions.end(), sent_actions.begin(), sent_actions.end());
+}
+
+void Dispatcher::notify(std::vector<std::pair<std::size_t, Action>>& actions) {
   std::stable_sort(actions.begin(), actions.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (observer_ != nullptr)
     for (const auto& [order, action] : actions) observer_->on_action(action);
-  return decided;
 }
 
 }  // namespace parcours::engine

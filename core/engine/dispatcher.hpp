@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +33,7 @@ struct SendOutcome {
   std::string error;
   schedule::TimeMs retry_after = 0;  // the channel's own hint (ms), 0 when none
   std::string provider_id;
+  std::string answer = "{}";  // the provider's answer as the channel reported it (a JSON object)
 };
 
 // Who actually sends: plugin instances under `run`, recorders under `simulate`.
@@ -55,6 +58,29 @@ class Dispatcher {
  public:
   Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
              Observer* observer = nullptr, RetryPolicy retry = {}, const DataLookup* data = nullptr);
+  // Waits for the messages in flight and records their answers (background sending).
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // From now on dispatch_due() hands messages to a pool of sending threads (per channel,
+  // up to its concurrency: engine/send_pool.hpp) and returns at once, instead of
+  // waiting for every answer: the caller goes on with timers and events while messages
+  // are on the wire, and records the answers with record_answers(). At most
+  // `max_in_flight` messages are out at once. `wake` is called from a sending thread
+  // when answers are worth recording (a batch of them, or the last one out). The sender
+  // must be concurrent(). Not for a manual clock: there, time moves only once every
+  // answer of the moment is in (drain()).
+  void send_in_background(std::function<void()> wake, std::size_t max_in_flight = 1000);
+  // Records the answers that came back since the last call, in one transaction, and
+  // returns how many. Nothing to do without background sending.
+  std::size_t record_answers();
+  // Waits for every message in flight, then records the answers.
+  std::size_t drain();
+  std::size_t in_flight() const;
+  // Background sending with `max_in_flight` messages out: dispatch_due() decides nothing
+  // more until answers come back.
+  bool saturated() const;
 
   // Dispatches messages due at the clock's now, at most `limit`; returns how many were
   // decided (delivered, failed, suppressed, deferred or rescheduled).
@@ -100,6 +126,16 @@ class Dispatcher {
   std::vector<SendOutcome> send_all(
       const std::vector<std::pair<const config::ClientConfig*, const config::PluginInstanceConfig*>>& targets,
       const std::vector<std::string>& wires);
+
+  // A message decided and marked `sent`, on its way to its channel (dispatcher.cpp).
+  struct Pending;
+  // Writes the channels' answers to the store and tells the observer, in `order`.
+  void record(std::vector<Pending>& sent, const std::vector<SendOutcome>& outcomes, schedule::TimeMs now,
+              std::vector<std::pair<std::size_t, Action>>& actions);
+  void notify(std::vector<std::pair<std::size_t, Action>>& actions);
+  // Background sending (send_in_background); null when sending in dispatch_due.
+  struct Background;
+  std::unique_ptr<Background> background_;
 };
 
 }  // namespace parcours::engine

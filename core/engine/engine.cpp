@@ -42,6 +42,15 @@ const journey::Journey* ClientJourneys::find(std::string_view id) const {
 
 namespace {
 
+// The step counter a stored event adds to (IncomingEvent::counts), if any.
+void add_step_count(store::Transaction& tx, const EventRecord& record, const IncomingEvent& event) {
+  if (!event.counts) return;
+  const StepCount& count = *event.counts;
+  if (!count.unique_prefix.empty() && tx.other_event_with_id_prefix(record.client, count.unique_prefix, record.seq))
+    return;
+  tx.add_to_counter(record.client, count.journey, count.step, count.counter, 1);
+}
+
 bool finished(EnrollmentStatus status) {
   return status == EnrollmentStatus::completed || status == EnrollmentStatus::exited ||
          status == EnrollmentStatus::converted;
@@ -106,10 +115,12 @@ class Engine::Activation final : public journey::DataScope {
                           const std::vector<IncomingEvent>& events) {
     IngestResult result;
     for (std::size_t i = 0; i < records.size(); ++i) {
-      if (ingest(client, records[i], events[i].attributes, 0, &events[i].properties))
+      if (ingest(client, records[i], events[i].attributes, 0, &events[i].properties)) {
         ++result.accepted;
-      else
+        add_step_count(tx_, records[i], events[i]);
+      } else {
         ++result.duplicates;
+      }
     }
     return result;
   }
@@ -667,12 +678,15 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
           if (clients[r] == nullptr) continue;
           IngestResult& result = outcomes[r].result;
           result = {};
-          for (auto& record : records[r]) {
+          for (std::size_t i = 0; i < records[r].size(); ++i) {
+            auto& record = records[r][i];
             record.processed = false;
-            if (tx.insert_event(record))
+            if (tx.insert_event(record)) {
               ++result.accepted;
-            else
+              add_step_count(tx, record, requests[r].events[i]);
+            } else {
               ++result.duplicates;
+            }
           }
         }
         return;

@@ -15,6 +15,18 @@
 
 namespace parcours::engine {
 
+// A counter of a send step that an event adds one to when it is stored — not when it is
+// a duplicate: tracking (core/links) counts each message's opens and clicks this way,
+// in the transaction that stores the event.
+struct StepCount {
+  std::string journey;
+  std::string step;
+  std::string counter;  // "opened", "clicked"
+  // When not empty, counted only if no other event of the client has an id starting
+  // with it: a message's clicks on several links count it once.
+  std::string unique_prefix;
+};
+
 struct IncomingEvent {
   std::string id;  // empty: the engine assigns one
   std::string type;
@@ -22,6 +34,7 @@ struct IncomingEvent {
   std::optional<schedule::TimeMs> time;  // none: now
   nlohmann::json properties = nlohmann::json::object();
   nlohmann::json attributes = nlohmann::json::object();
+  std::optional<StepCount> counts;  // set by the host for tracking events, never parsed
 };
 
 // A refused event or batch: the message names the event (its index in a batch, its

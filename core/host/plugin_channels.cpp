@@ -43,6 +43,11 @@ SendOutcome PluginChannels::send(const config::ClientConfig& client, const confi
   }
 }
 
+plugin::Instance* PluginChannels::find(const std::string& client, const std::string& name) const {
+  const auto it = channels_.find({client, name});
+  return it == channels_.end() ? nullptr : it->second.instance.get();
+}
+
 SendOutcome parse_send_result(const std::string& result_json) {
   const auto result = nlohmann::json::parse(result_json, nullptr, false);
   if (!result.is_object() || !result.contains("status") || !result["status"].is_string())
@@ -63,6 +68,8 @@ SendOutcome parse_send_result(const std::string& result_json) {
   if (const auto it = result.find("retry_after_ms"); it != result.end() && it->is_number_integer())
     outcome.retry_after = std::max<std::int64_t>(0, it->get<std::int64_t>());
   if (const auto it = result.find("provider_id"); it != result.end() && it->is_string()) outcome.provider_id = *it;
+  if (const auto it = result.find("answer"); it != result.end() && it->is_object())
+    outcome.answer = it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return outcome;
 }
 

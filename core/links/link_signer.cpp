@@ -1,8 +1,9 @@
 #include "links/link_signer.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <nlohmann/json.hpp>
@@ -40,45 +41,102 @@ std::optional<std::string> unbase64url(std::string text) {
   return out;
 }
 
-std::string mac(const std::string& secret, const std::string& payload) {
+}  // namespace
+
+struct LinkSigner::Mac {
+  EVP_MAC* algorithm = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;  // never used directly: duplicated per token, so threads share it read-only
+  ~Mac() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(algorithm);
+  }
+};
+
+std::string LinkSigner::mac(const std::string& payload) const {
+  EVP_MAC_CTX* context = EVP_MAC_CTX_dup(mac_->keyed);
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest, &length) == nullptr)
-    throw std::runtime_error("HMAC-SHA256 failed");
+  std::size_t length = 0;
+  const bool done = context != nullptr &&
+                    EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) &&
+                    EVP_MAC_final(context, digest, &length, sizeof digest);
+  EVP_MAC_CTX_free(context);
+  if (!done || length < kMacBytes) throw std::runtime_error("HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
 }
 
-}  // namespace
-
 LinkSigner::LinkSigner(std::string secret, std::string public_url)
     : secret_(std::move(secret)), public_url_(std::move(public_url)) {
+  auto mac = std::make_shared<Mac>();
+  mac->algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  mac->keyed = mac->algorithm ? EVP_MAC_CTX_new(mac->algorithm) : nullptr;
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_construct_end()};
+  if (mac->keyed == nullptr ||
+      !EVP_MAC_init(mac->keyed, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(), params))
+    throw std::runtime_error("HMAC-SHA256 is not available from OpenSSL");
+  mac_ = std::move(mac);
   while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
 }
 
 std::string LinkSigner::token(const LinkTarget& target) const {
-  const std::string payload = nlohmann::json{target.purpose, target.client, target.contact, target.channel}.dump();
-  return base64url(payload) + "." + base64url(mac(secret_, payload));
+  // An unsubscribe token holds four fields (as since the first version: links already
+  // sent keep working); an open token three more, a click token the url too.
+  nlohmann::json fields{target.purpose, target.client, target.contact, target.channel};
+  if (target.purpose != "u") {
+    fields.push_back(target.message);
+    fields.push_back(target.journey);
+    fields.push_back(target.step);
+    if (target.purpose == "c") fields.push_back(target.url);
+  }
+  const std::string payload = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return base64url(payload) + "." + base64url(mac(payload));
 }
 
 std::optional<LinkTarget> LinkSigner::verify(const std::string& token) const {
   const auto dot = token.find('.');
-  if (dot == std::string::npos || token.size() > 4096) return std::nullopt;
+  if (dot == std::string::npos || token.size() > 8192) return std::nullopt;
   const auto payload = unbase64url(token.substr(0, dot));
   const auto signature = unbase64url(token.substr(dot + 1));
   if (!payload || !signature || signature->size() != kMacBytes) return std::nullopt;
-  const std::string expected = mac(secret_, *payload);
-  if (CRYPTO_memcmp(expected.data(), signature->data(), kMacBytes) != 0) return std::nullopt;
+  const std::string signed_mac = mac(*payload);
+  if (CRYPTO_memcmp(signed_mac.data(), signature->data(), kMacBytes) != 0) return std::nullopt;
   const auto fields = nlohmann::json::parse(*payload, nullptr, false);
-  if (!fields.is_array() || fields.size() != 4) return std::nullopt;
+  if (!fields.is_array() || fields.empty()) return std::nullopt;
   for (const auto& field : fields)
     if (!field.is_string()) return std::nullopt;
-  return LinkTarget{fields[0], fields[1], fields[2], fields[3]};
+  const std::string purpose = fields[0];
+  const std::size_t expected = purpose == "u" ? 4 : purpose == "o" ? 7 : purpose == "c" ? 8 : 0;
+  if (fields.size() != expected) return std::nullopt;
+  LinkTarget target{purpose, fields[1], fields[2], fields[3], {}, {}, {}, {}};
+  if (purpose != "u") {
+    target.message = fields[4];
+    target.journey = fields[5];
+    target.step = fields[6];
+    if (purpose == "c") target.url = fields[7];
+  }
+  return target;
 }
 
 std::string LinkSigner::unsubscribe_url(const std::string& client, const std::string& contact,
                                         const std::string& channel) const {
-  return public_url_ + "/u/" + token({"u", client, contact, channel});
+  return public_url_ + "/u/" + token({"u", client, contact, channel, {}, {}, {}, {}});
+}
+
+std::string LinkSigner::open_url(LinkTarget target) const {
+  target.purpose = "o";
+  target.url.clear();
+  return public_url_ + "/t/o/" + token(target);
+}
+
+std::string LinkSigner::click_url(LinkTarget target, const std::string& url) const {
+  target.purpose = "c";
+  target.url = url;
+  return public_url_ + "/t/c/" + token(target);
+}
+
+bool LinkSigner::is_own(const std::string& url) const {
+  return !public_url_.empty() && url.starts_with(public_url_) &&
+         (url.size() == public_url_.size() || url[public_url_.size()] == '/');
 }
 
 std::string random_secret() {

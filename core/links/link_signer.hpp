@@ -3,16 +3,23 @@
 // secret (HMAC-SHA256). A forged or altered token does not verify, so it can do nothing.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace parcours::links {
 
 struct LinkTarget {
-  std::string purpose;  // "u": unsubscribe
+  std::string purpose;  // "u": unsubscribe, "o": open pixel, "c": click
   std::string client;
   std::string contact;
   std::string channel;
+  // Open and click links only: the message (its idempotency key) and the send step
+  // that queued it, and for a click the address the link leads to.
+  std::string message;
+  std::string journey;
+  std::string step;
+  std::string url;
 };
 
 class LinkSigner {
@@ -27,10 +34,21 @@ class LinkSigner {
 
   // public_url + "/u/" + token.
   std::string unsubscribe_url(const std::string& client, const std::string& contact, const std::string& channel) const;
+  // public_url + "/t/o/" + token: the open pixel of a message (`target.url` unused).
+  std::string open_url(LinkTarget target) const;
+  // public_url + "/t/c/" + token: a link of a message, leading on to `url`.
+  std::string click_url(LinkTarget target, const std::string& url) const;
+  // Whether `url` leads to this host (its own links are never tracked).
+  bool is_own(const std::string& url) const;
 
  private:
   std::string secret_;
   std::string public_url_;
+  // HMAC-SHA256 keyed with the secret once: OpenSSL 3's one-shot HMAC() looks the
+  // algorithm up and sets the key on every call, a cost paid per link of every message.
+  struct Mac;
+  std::shared_ptr<const Mac> mac_;
+  std::string mac(const std::string& payload) const;
 };
 
 // 32 random bytes as hex, for a new secret.

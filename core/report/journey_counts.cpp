@@ -44,6 +44,8 @@ JourneyCounts read_journey_counts(store::Transaction& tx, const std::string& cli
       out.delivered = count(out.label, "delivered");
       out.failed = count(out.label, "failed");
       out.suppressed = count(out.label, "suppressed");
+      out.opened = count(out.label, "opened");
+      out.clicked = count(out.label, "clicked");
       out.suppressed_by.consent = count(out.label, "suppressed:consent");
       out.suppressed_by.pressure = count(out.label, "suppressed:pressure");
     }

@@ -43,6 +43,8 @@ struct StepCounts {
   std::int64_t delivered = 0;   // the channel accepted them
   std::int64_t failed = 0;      // failed for good (the channel refused, or could not be rendered)
   std::int64_t suppressed = 0;  // skipped by consent or pressure rules
+  std::int64_t opened = 0;      // messages opened (the open pixel loaded; each message once)
+  std::int64_t clicked = 0;     // messages with a tracked link followed (each message once)
   SuppressedCounts suppressed_by;
   std::vector<ArmCounts> arms;  // split
 

@@ -113,6 +113,12 @@ CREATE TABLE host_settings (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    Migration{3, "provider answers", R"sql(
+-- What the channel's provider said of a message: its id there (a Twilio sid, an SMTP
+-- queue id) and the answer's details (segments, the server's reply), as JSON.
+ALTER TABLE messages ADD COLUMN provider_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN provider_answer TEXT NOT NULL DEFAULT '{}';
+)sql"},
 };
 
 }  // namespace

@@ -16,7 +16,7 @@ constexpr std::string_view kEnrollmentColumns =
 constexpr std::string_view kTimerColumns = "id, due, enrollment, client, contact, kind";
 constexpr std::string_view kMessageColumns =
     "id, idempotency_key, client, journey, step, contact, channel, enrollment, params, event, transactional, status, "
-    "reason, attempts, created_at, due, updated_at";
+    "reason, attempts, created_at, due, updated_at, provider_id, provider_answer";
 
 std::string select_from(std::string_view columns, std::string_view rest) {
   return "SELECT " + std::string(columns) + " " + std::string(rest);
@@ -112,6 +112,8 @@ MessageRecord read_message(const Connection& connection, const Statement& row) {
   message.created_at = row.integer(14);
   message.due = row.integer(15);
   message.updated_at = row.integer(16);
+  message.provider_id = row.text(17);
+  message.provider_answer = row.text(18);
   return message;
 }
 
@@ -129,6 +131,11 @@ SqliteTransaction::SqliteTransaction(Connection& connection)
                     "INSERT INTO events (client, id, type, contact, time, properties, attributes, processed) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (client, id) DO NOTHING"),
       mark_event_processed_(connection, "UPDATE events SET processed = 1 WHERE seq = ?1"),
+      // A range on the (client, id) unique index: ids from the prefix up to the prefix
+      // followed by the highest code point, which no id reaches.
+      other_event_with_id_prefix_(connection,
+                                  "SELECT 1 FROM events WHERE client = ?1 AND id >= ?2 AND id < ?2 || char(1114111) "
+                                  "AND seq <> ?3 LIMIT 1"),
       unprocessed_events_(connection,
                           select_from(kEventColumns, "FROM events WHERE processed = 0 ORDER BY seq LIMIT ?1")),
       find_contact_(connection, "SELECT attributes, updated_at FROM contacts WHERE client = ?1 AND id = ?2"),
@@ -157,7 +164,7 @@ SqliteTransaction::SqliteTransaction(Connection& connection)
       update_message_(connection,
                       "UPDATE messages SET journey = ?2, step = ?3, channel = ?4, enrollment = ?5, params = ?6, "
                       "event = ?7, transactional = ?8, status = ?9, reason = ?10, attempts = ?11, created_at = ?12, "
-                      "due = ?13, updated_at = ?14 WHERE id = ?1"),
+                      "due = ?13, updated_at = ?14, provider_id = ?15, provider_answer = ?16 WHERE id = ?1"),
       due_messages_(connection, select_from(kMessageColumns,
                                             "FROM messages WHERE status = 'queued' AND due <= ?1 "
                                             "ORDER BY due, id LIMIT ?2")),
@@ -197,6 +204,14 @@ void SqliteTransaction::mark_event_processed(std::int64_t seq) {
   if (use->changes() == 0)
     throw StoreError("store " + connection_.path() + ": no event with seq " + std::to_string(seq) +
                      " to mark processed");
+}
+
+bool SqliteTransaction::other_event_with_id_prefix(std::string_view client, std::string_view prefix, std::int64_t seq) {
+  auto use = other_event_with_id_prefix_.use();
+  use->bind(1, client);
+  use->bind(2, prefix);
+  use->bind(3, seq);
+  return use->step();
 }
 
 std::vector<EventRecord> SqliteTransaction::unprocessed_events(std::size_t limit) {
@@ -360,6 +375,8 @@ void SqliteTransaction::update_message(const MessageRecord& message) {
   use->bind(12, message.created_at);
   use->bind(13, message.due);
   use->bind(14, message.updated_at);
+  use->bind(15, message.provider_id);
+  use->bind(16, message.provider_answer);
   use->run_to_end();
   if (use->changes() == 0)
     throw StoreError("store " + connection_.path() + ": no message with id " + std::to_string(message.id) +

@@ -26,6 +26,7 @@ class SqliteTransaction final : public Transaction {
 
   bool insert_event(EventRecord& event) override;
   void mark_event_processed(std::int64_t seq) override;
+  bool other_event_with_id_prefix(std::string_view client, std::string_view prefix, std::int64_t seq) override;
   std::vector<EventRecord> unprocessed_events(std::size_t limit) override;
 
   std::optional<ContactRecord> find_contact(std::string_view client, std::string_view id) override;
@@ -70,6 +71,7 @@ class SqliteTransaction final : public Transaction {
   Connection& connection_;
   Statement insert_event_;
   Statement mark_event_processed_;
+  Statement other_event_with_id_prefix_;
   Statement unprocessed_events_;
   Statement find_contact_;
   Statement upsert_contact_;

@@ -113,6 +113,8 @@ struct MessageRecord {
   TimeMs created_at = 0;
   TimeMs due = 0;  // when it may be dispatched (deferred by quiet hours, retries)
   TimeMs updated_at = 0;
+  std::string provider_id;             // the provider's id for it, once it answered
+  std::string provider_answer = "{}";  // the provider's answer (JSON object), as the channel reported it
 };
 
 // The changes of one unit of work. Valid only inside the Store::transact() callback
@@ -126,6 +128,9 @@ class Transaction {
   // changes nothing) when the client already has an event with that id.
   virtual bool insert_event(EventRecord& event) = 0;
   virtual void mark_event_processed(std::int64_t seq) = 0;
+  // Whether the client has an event other than the one numbered `seq` whose id starts
+  // with `prefix`: tracking counts a message's first click across its links this way.
+  virtual bool other_event_with_id_prefix(std::string_view client, std::string_view prefix, std::int64_t seq) = 0;
   // Stored but not yet processed, oldest first: what a restart must still apply.
   virtual std::vector<EventRecord> unprocessed_events(std::size_t limit) = 0;
 

@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import urllib.error
@@ -20,8 +19,8 @@ import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
-from cli_harness import check, finish, source_dir
-from service_harness import ADMIN, Host, R, eventually
+from cli_harness import check, finish
+from service_harness import ADMIN, Host, R, copy_demo_config, eventually
 
 CHROMIUM = "/usr/bin/chromium"
 DEMO_KEY = "demo-key-0123456789abcdef"
@@ -189,7 +188,7 @@ def png_facts(path):
 
 def make_root(tmp):
     root = Path(tmp)
-    shutil.copytree(Path(source_dir) / "config", root / "config")
+    copy_demo_config(root)
     (root / "config/clients/demo/journeys/promo.toml").write_text(PROMO)
     return root
 
@@ -353,7 +352,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the welcome journey: three emails queued, two sent and delivered, the third suppressed for want "
           "of consent; all three waiting at the unnamed second step",
           welcome.get("welcome-1", {}) == {"entered": 3, "queued": 3, "sent": 2, "delivered": 2, "failed": 0,
-                                           "suppressed": 1, "suppressed:consent": 1, "suppressed:pressure": 0} and
+                                           "suppressed": 1, "suppressed:consent": 1, "suppressed:pressure": 0,
+                                           "opened": 0, "clicked": 0} and
           welcome.get("step 2", {}).get("waiting") == 3 and Dom(result.stdout).root.by_id("step-step-2") is not None,
           R(0, str(welcome)))
     welcome_lines = Dom(result.stdout).root.by_id("step-welcome-1").lines() \
