@@ -94,6 +94,11 @@ std::shared_ptr<Runtime> Service::build_runtime(LoadedConfig loaded) {
   runtime->dispatcher = std::make_unique<engine::Dispatcher>(*runtime->engine, *store_, *clock_, *runtime->channels,
                                                              &metrics_, engine::RetryPolicy{}, runtime->sources.get());
   runtime->dispatcher->set_link_signer(runtime->links.get());
+  // On the wall clock, channels are called on their own threads while the work thread
+  // goes on with timers and events (a slow provider holds back only its own messages).
+  // A manual clock moves only once the answers of the moment are in: there the
+  // dispatcher waits for them, as `simulate` does.
+  if (manual_clock_ == nullptr) runtime->dispatcher->send_in_background([this] { wake(); });
   runtime->triggers = std::make_unique<PluginTriggers>(
       runtime->loaded, environment,
       [this](const std::string& client, std::string_view event_json) -> std::optional<std::string> {
@@ -139,7 +144,19 @@ void Service::stop() {
       spdlog::info("{} deferred event(s) are stored and not yet applied: the next start applies them first", left);
   }
   wake_.notify_all();
-  if (worker_.joinable()) worker_.join();  // the round under way finishes its sends first
+  if (worker_.joinable()) worker_.join();  // the round under way finishes its decisions first
+  // The messages on the wire are answered and recorded before the host goes: stopping
+  // never leaves a message `sent` without its answer unless the host is killed.
+  if (const auto current = runtime(); current && current->dispatcher) {
+    try {
+      if (const auto in_flight = current->dispatcher->in_flight(); in_flight > 0)
+        spdlog::info("waiting for the answers of {} message(s) being sent", in_flight);
+      current->dispatcher->drain();
+    } catch (const std::exception& error) {
+      spdlog::error("recording the last answers of the channels: {}; they are sent again at the next start",
+                    error.what());
+    }
+  }
 }
 
 void Service::wake() {
@@ -154,6 +171,7 @@ void Service::work_loop() {
   while (true) {
     std::optional<TimeMs> next;
     bool more_deferred = false;
+    bool saturated = false;
     try {
       const auto current = runtime();
       std::lock_guard work(work_mutex_);
@@ -167,6 +185,7 @@ void Service::work_loop() {
       if (!more_deferred || pending >= kApplyDeferredAnywayAbove) {
         current->runner->run_due();
         next = current->runner->next_due();
+        saturated = current->dispatcher->saturated();
       }
     } catch (const std::exception& error) {
       // The store may be briefly unavailable (a disk full, a lock held too long):
@@ -185,7 +204,8 @@ void Service::work_loop() {
     } else {
       // At most a second: another host on a shared store may have added work.
       TimeMs wait = 1000;
-      if (next) wait = std::clamp<TimeMs>(*next - clock_->now(), 0, 1000);
+      // With every sending slot taken, due messages wait for answers, which wake us.
+      if (next && !saturated) wait = std::clamp<TimeMs>(*next - clock_->now(), 0, 1000);
       wake_.wait_for(lock, std::chrono::milliseconds(wait), woken);
     }
     if (stopping_) return;

@@ -24,7 +24,9 @@ Recovery WorkRunner::recover() {
 std::size_t WorkRunner::run_due() {
   std::size_t total = 0;
   while (true) {
-    const std::size_t handled = engine_.run_due_timers() + dispatcher_.dispatch_due();
+    // Answers first: they free sending slots, and a retry they schedule may be due.
+    const std::size_t answered = dispatcher_.record_answers();
+    const std::size_t handled = answered + engine_.run_due_timers() + dispatcher_.dispatch_due();
     if (handled == 0) return total;
     total += handled;
   }
