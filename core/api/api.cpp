@@ -10,6 +10,8 @@
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
 #include "api/journey_routes.hpp"
+#include "api/popup_routes.hpp"
+#include "api/tracking_routes.hpp"
 #include "api/unsubscribe_route.hpp"
 #include "api/webhook_route.hpp"
 #include "config/duration.hpp"
@@ -173,6 +175,7 @@ HttpResponse admin_route(host::Service& service, const std::vector<std::string>&
 std::string route_label(const std::vector<std::string>& path) {
   if (path.empty()) return "/";
   if (path[0] == "u") return "/u/{token}";
+  if (path.size() == 3 && path[0] == "t" && (path[1] == "o" || path[1] == "c")) return "/t/" + path[1] + "/{token}";
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") {
     std::string label = "/v1/clients/{client}";
     for (std::size_t i = 3; i < path.size(); ++i) label += "/" + path[i];
@@ -191,8 +194,12 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
     return service.store_ready() ? HttpResponse::json(200, R"({"status":"ready"})")
                                  : HttpResponse::error(503, "store_unavailable", "the store does not answer");
   if (path.size() == 2 && path[0] == "u") return unsubscribe_route(service, path[1], request);
+  if (path.size() == 3 && path[0] == "t" && path[1] == "o") return open_pixel_route(service, path[2], request);
+  if (path.size() == 3 && path[0] == "t" && path[1] == "c") return click_route(service, path[2], request);
   if (path.size() == 5 && path[0] == "v1" && path[1] == "clients" && path[3] == "hooks")
     return webhook_route(service, path[2], path[4], request);
+  if (path.size() == 1 && path[0] == "popup.js") return popup_script_route(request);
+  if (is_popup_route(path)) return popup_route(service, path, request);  // browsers: no bearer token
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
   if (auto page = dashboard::dashboard_route(service, request)) return std::move(*page);

@@ -29,6 +29,10 @@ class PluginChannels final : public engine::ChannelSender {
                            const std::string& message_json) override;
   bool concurrent() const override { return true; }  // plugin.h: send() is thread-safe
 
+  // The instance behind [channels.<name>] of `client`, if there is one (the popup
+  // routes hand browsers' requests to it).
+  plugin::Instance* find(const std::string& client, const std::string& name) const;
+
  private:
   struct Channel {
     std::unique_ptr<plugin::HostServices> services;  // outlives the instance that holds its table

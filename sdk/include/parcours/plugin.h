@@ -30,7 +30,7 @@ extern "C" {
 /* The ABI this header describes. Bump the minor when appending a field; bump the
  * major (and refuse old plugins) only when a field changes meaning. */
 #define PARCOURS_ABI_MAJOR 1
-#define PARCOURS_ABI_MINOR 2
+#define PARCOURS_ABI_MINOR 3
 
 /* The name of the one symbol a plugin exports. */
 #define PARCOURS_PLUGIN_ENTRY_SYMBOL "parcours_plugin_entry"
@@ -137,11 +137,17 @@ typedef struct parcours_plugin {
    *   {"idempotency_key": "...", "channel": "<instance name>", "client": "<id>",
    *    "contact": {"id": "c-1", "attributes": {...}},
    *    "content": {"subject": "...", "text": "...", "html": "..."},
-   *    "params": {...the send step's rendered parameters...}}
+   *    "params": {...the send step's rendered parameters...},
+   *    "transactional": false,
+   *    "links": {"unsubscribe": "https://host/u/<token>"}}
+   * When the instance has a bool setting `tracking` that is true, "html" arrives with
+   * its links sent through the host's click tracking and an open pixel added.
    * May be called from several threads at once on one instance.
    * Returns a result JSON object (NULL reads as "failed"):
    *   {"status": "delivered" | "retry" | "failed", "error": "...",
-   *    "retry_after_ms": 60000, "provider_id": "..."}
+   *    "retry_after_ms": 60000, "provider_id": "...", "answer": {...}}
+   * ("answer": what the provider said worth keeping in the message log, a JSON
+   * object; an older host ignores it.)
    * "retry" means try again later; "failed" means never. */
   char* (*send)(parcours_instance* instance, const char* message_json);
 
@@ -160,13 +166,28 @@ typedef struct parcours_plugin {
 
   /* ---- ABI 1.1 (a 1.0 plugin's descriptor ends above; the host reads this as NULL) ---- */
 
-  /* Optional, triggers: a webhook. The host hands over each request it receives on
-   * POST /v1/clients/{client}/hooks/{trigger name}, as a JSON object:
+  /* Optional: HTTP requests the host receives for this instance, as a JSON object:
    *   {"method": "POST", "path": "...", "query": "...",
    *    "headers": {"content-type": "...", ...names in lower case}, "body": "..."}
-   * and returns a JSON object: {"status": 202, "events": [...]} to store those
-   * events (the ingestion format; all or nothing, then the host answers 202), or
-   * {"status": 4xx, "error": "..."} to refuse the request (nothing is stored).
+   *  - triggers (ABI 1.1): each POST /v1/clients/{client}/hooks/{trigger name};
+   *  - channels (ABI 1.3): the popup routes, called by browsers (no bearer token).
+   *    Their request also holds "client": "<id>", "route": "popups" and "params",
+   *    the parts of the path the host parsed (percent-decoded):
+   *    GET /v1/clients/{client}/popups/{contact}, params {"contact": "c-1"}: every
+   *    channel instance of the client that has handle_request is asked, and each
+   *    answer's body.popups (an array) is merged into the host's {"popups": [...]};
+   *    POST /v1/clients/{client}/popups/{contact}/{popup}/{action}, params
+   *    {"contact", "popup", "action": "seen" | "clicked"}: the instances are asked
+   *    in turn until one answers something else than 404.
+   * Returns a JSON object:
+   *   {"status": 202, "events": [...]} stores those events (the ingestion format,
+   *     for this client; all or nothing) and answers 202 — a trigger's answer is
+   *     {"accepted": N, "duplicates": M};
+   *   {"status": 2xx, "body": <any JSON value>, "events": [...]} (ABI 1.3, channels):
+   *     stores the events, if any, then sends the body back as application/json
+   *     with that status (a trigger's body is not sent);
+   *   {"status": 4xx, "error": "..."} refuses the request (nothing is stored); the
+   *     host answers its JSON error format with that status and message.
    * May be called from several threads at once on one instance. */
   char* (*handle_request)(parcours_instance* instance, const char* request_json);
 } parcours_plugin;

@@ -358,7 +358,13 @@ struct Message {
   Contact contact;
   Content content;
   nlohmann::json params = nlohmann::json::object();  // the step's rendered parameters
-  nlohmann::json wire = nlohmann::json::object();    // the whole message as received
+  // The host's unsubscribe link for this contact and channel (GET shows a page, POST
+  // unsubscribes: also RFC 8058's one-click POST); empty under `parcours simulate`.
+  std::string unsubscribe_url;
+  // The send step says `transactional = true` (a receipt, a password reset): it skips
+  // consent and pressure, and is no list mail (no List-Unsubscribe).
+  bool transactional = false;
+  nlohmann::json wire = nlohmann::json::object();  // the whole message as received
 
   // Reads the wire form; absent fields stay empty. Throws std::invalid_argument when
   // `wire` is not an object.
@@ -379,6 +385,9 @@ struct Message {
       message.content.html = string_field(*it, "html");
     }
     if (auto it = wire.find("params"); it != wire.end() && it->is_object()) message.params = *it;
+    if (auto it = wire.find("links"); it != wire.end() && it->is_object())
+      message.unsubscribe_url = string_field(*it, "unsubscribe");
+    if (auto it = wire.find("transactional"); it != wire.end() && it->is_boolean()) message.transactional = *it;
     message.wire = wire;
     return message;
   }
@@ -414,15 +423,24 @@ class SendResult {
   std::chrono::milliseconds retry_after() const noexcept { return retry_after_; }
   const std::string& provider_id() const noexcept { return provider_id_; }
 
+  // What the provider answered that is worth keeping in the host's message log (a JSON
+  // object: the SMTP server's reply, the SMS segments...). Never put a secret here.
+  SendResult& with_answer(nlohmann::json answer) {
+    if (answer.is_object()) answer_ = std::move(answer);
+    return *this;
+  }
+  const nlohmann::json& answer() const noexcept { return answer_; }
+
   // The result JSON of plugin.h's send():
   //   {"status": "delivered"|"retry"|"failed", "error": "...", "retry_after_ms": N,
-  //    "provider_id": "..."} — fields without a value are left out.
+  //    "provider_id": "...", "answer": {...}} — fields without a value are left out.
   nlohmann::json to_json() const {
     nlohmann::json out = nlohmann::json::object();
     out["status"] = status_ == Status::delivered ? "delivered" : status_ == Status::retry ? "retry" : "failed";
     if (!error_.empty()) out["error"] = error_;
     if (retry_after_.count() > 0) out["retry_after_ms"] = retry_after_.count();
     if (!provider_id_.empty()) out["provider_id"] = provider_id_;
+    if (!answer_.empty()) out["answer"] = answer_;
     return out;
   }
 
@@ -434,6 +452,7 @@ class SendResult {
   std::string error_;
   std::chrono::milliseconds retry_after_;
   std::string provider_id_;
+  nlohmann::json answer_ = nlohmann::json::object();
 };
 
 // ---------------------------------------------------------------------------------
@@ -572,6 +591,53 @@ class PluginBase {
   Host host_;
 };
 
+// An HTTP request the host routes to an instance (plugin.h, handle_request): a
+// trigger's webhook (ABI 1.1), or a browser's call to a channel's popup routes
+// (ABI 1.3).
+struct Request {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  // ABI 1.3, channel routes: the client, the route ("popups") and the parts of the
+  // path the host parsed, e.g. {"contact": "c-1", "popup": "p-9", "action": "seen"}.
+  std::string client;
+  std::string route;
+  std::map<std::string, std::string> params;
+  // The header's value, or "" when absent.
+  const std::string& header(const std::string& lower_case_name) const {
+    static const std::string empty;
+    const auto it = headers.find(lower_case_name);
+    return it == headers.end() ? empty : it->second;
+  }
+  // The path parameter's value, or "" when absent.
+  const std::string& param(const std::string& name) const {
+    static const std::string empty;
+    const auto it = params.find(name);
+    return it == params.end() ? empty : it->second;
+  }
+};
+
+// The answer: events to store for the client, and/or a JSON body to send back
+// (channels, ABI 1.3), or a refusal (4xx with a message; nothing is stored).
+struct Response {
+  int status = 202;
+  std::vector<nlohmann::json> events;
+  std::string error;
+  nlohmann::json body = nullptr;  // null: no body (a trigger's is never sent)
+  static Response accept(std::vector<nlohmann::json> events) { return {202, std::move(events), {}, nullptr}; }
+  static Response refuse(int status, std::string error) { return {status, {}, std::move(error), nullptr}; }
+  // `body` sent back as application/json with `status`, after `events` are stored.
+  static Response reply(int status, nlohmann::json body, std::vector<nlohmann::json> events = {}) {
+    return {status, std::move(events), {}, std::move(body)};
+  }
+};
+
+// Their names in ABI 1.1, when only triggers took requests.
+using WebhookRequest = Request;
+using WebhookResponse = Response;
+
 // A channel sends messages (email, SMS, ads audiences...). send() may be called from
 // several threads at once, on one instance: protect shared state.
 class Channel : public PluginBase {
@@ -580,33 +646,18 @@ class Channel : public PluginBase {
   // Sends one message. Return delivered, retry(...) or failed(...); an exception is
   // reported to the host as failed with its message.
   virtual SendResult send(const Message& message) = 0;
-};
-
-// A trigger produces events through host().emit(), from its own thread or a timer.
-// A request a webhook trigger receives (plugin.h, handle_request).
-struct WebhookRequest {
-  std::string method;
-  std::string path;
-  std::string query;
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string body;
-  // The header's value, or "" when absent.
-  const std::string& header(const std::string& lower_case_name) const {
-    static const std::string empty;
-    const auto it = headers.find(lower_case_name);
-    return it == headers.end() ? empty : it->second;
+  // Channels that serve browsers override this (ABI 1.3): the host's popup routes
+  // (plugin.h, handle_request) — answer Response::reply(200, {{"popups", [...]}})
+  // to a GET, Response::reply(202, nullptr, events) to a POST you recognise, and
+  // Response::refuse(404, ...) to one you do not. Called from several threads at
+  // once. A throw is answered 400 with its message.
+  virtual Response handle_request(const Request& request) {
+    (void)request;
+    throw std::logic_error("this channel takes no requests");
   }
 };
 
-// Its answer: the events to store (status 202), or a refusal (4xx with a message).
-struct WebhookResponse {
-  int status = 202;
-  std::vector<nlohmann::json> events;
-  std::string error;
-  static WebhookResponse accept(std::vector<nlohmann::json> events) { return {202, std::move(events), {}}; }
-  static WebhookResponse refuse(int status, std::string error) { return {status, {}, std::move(error)}; }
-};
-
+// A trigger produces events through host().emit(), from its own thread or a timer.
 class Trigger : public PluginBase {
  public:
   static constexpr Kind kind = Kind::trigger;
@@ -616,7 +667,7 @@ class Trigger : public PluginBase {
   virtual void stop() = 0;
   // Webhook triggers override this (ABI 1.1): the events in one request the host
   // received for this instance. A throw is answered 400 with its message.
-  virtual WebhookResponse handle_request(const WebhookRequest& request) {
+  virtual Response handle_request(const Request& request) {
     (void)request;
     throw std::logic_error("this trigger takes no webhooks");
   }
@@ -790,20 +841,28 @@ struct Adapter {
   static char* handle_request(parcours_instance* instance, const char* request_json) noexcept {
     try {
       const auto wire = nlohmann::json::parse(request_json ? request_json : "");
-      WebhookRequest request;
+      Request request;
       request.method = wire.value("method", "");
       request.path = wire.value("path", "");
       request.query = wire.value("query", "");
       request.body = wire.value("body", "");
-      if (const auto it = wire.find("headers"); it != wire.end() && it->is_object())
-        for (auto header = it->begin(); header != it->end(); ++header)
-          if (header->is_string()) request.headers[header.key()] = header->template get<std::string>();
-      const WebhookResponse response = plugin(instance).handle_request(request);
+      request.client = wire.value("client", "");
+      request.route = wire.value("route", "");
+      const auto read_strings = [&wire](const char* key, std::map<std::string, std::string>& into) {
+        if (const auto it = wire.find(key); it != wire.end() && it->is_object())
+          for (auto entry = it->begin(); entry != it->end(); ++entry)
+            if (entry->is_string()) into[entry.key()] = entry->template get<std::string>();
+      };
+      read_strings("headers", request.headers);
+      read_strings("params", request.params);
+      const Response response = plugin(instance).handle_request(request);
       nlohmann::json out{{"status", response.status}};
-      if (response.status >= 200 && response.status < 300)
+      if (response.status >= 200 && response.status < 300) {
         out["events"] = response.events;
-      else
+        if (!response.body.is_null()) out["body"] = response.body;
+      } else {
         out["error"] = response.error;
+      }
       return copy_string(dump(out));
     } catch (...) {
       try {
@@ -858,9 +917,9 @@ template <typename Plugin>
 constexpr bool overrides_scan() {
   return !std::is_same_v<decltype(&Plugin::scan), decltype(&Source::scan)>;
 }
-template <typename Plugin>
+template <typename Plugin, typename Base>
 constexpr bool overrides_handle_request() {
-  return !std::is_same_v<decltype(&Plugin::handle_request), decltype(&Trigger::handle_request)>;
+  return !std::is_same_v<decltype(&Plugin::handle_request), decltype(&Base::handle_request)>;
 }
 
 // The descriptor and the strings it points to, built once per library. Never
@@ -891,11 +950,12 @@ class Described {
     if constexpr (std::is_base_of_v<Channel, Plugin>) {
       descriptor_.send = &A::send;
       if constexpr (HasValidateParams<Plugin>) descriptor_.validate_params = &A::validate_params;
+      if constexpr (overrides_handle_request<Plugin, Channel>()) descriptor_.handle_request = &A::handle_request;
     }
     if constexpr (std::is_base_of_v<Trigger, Plugin>) {
       descriptor_.start = &A::start;
       descriptor_.stop = &A::stop;
-      if constexpr (overrides_handle_request<Plugin>()) descriptor_.handle_request = &A::handle_request;
+      if constexpr (overrides_handle_request<Plugin, Trigger>()) descriptor_.handle_request = &A::handle_request;
     }
     if constexpr (std::is_base_of_v<Source, Plugin>) {
       if constexpr (overrides_lookup<Plugin>()) descriptor_.lookup = &A::lookup;

@@ -83,3 +83,94 @@ TEST_CASE("Declared settings become the descriptor's JSON form") {
           {"name": "tags", "type": "list", "required": false, "default": ["a"], "help": ""},
           {"name": "token", "type": "secret", "required": false, "default": null, "help": "Token"}])"));
 }
+
+namespace {
+
+// A channel that serves the host's popup routes (ABI 1.3), and one that does not.
+class RequestChannel final : public parcours::Channel {
+ public:
+  explicit RequestChannel(const Settings&) {}
+  SendResult send(const parcours::Message&) override { return SendResult::delivered(); }
+  parcours::Response handle_request(const parcours::Request& request) override {
+    if (request.method == "GET")
+      return parcours::Response::reply(
+          200,
+          json{{"popups", json::array({json{{"contact", request.param("contact")}, {"client", request.client}}})}});
+    if (request.param("action") == "throw") throw std::runtime_error("the queue is gone");
+    if (request.param("action") == "seen")
+      return parcours::Response::accept({json{{"type", "popup.seen"}, {"contact", request.param("contact")}}});
+    return parcours::Response::refuse(404, "no popup '" + request.param("popup") + "'");
+  }
+};
+
+class SendOnlyChannel final : public parcours::Channel {
+ public:
+  explicit SendOnlyChannel(const Settings&) {}
+  SendResult send(const parcours::Message&) override { return SendResult::delivered(); }
+};
+
+const parcours::PluginInfo& request_channel_info() {
+  static const parcours::PluginInfo info{
+      .id = "request-channel", .version = "1.0.0", .kind = parcours::Kind::channel, .description = "test"};
+  return info;
+}
+
+const parcours::PluginInfo& send_only_info() {
+  static const parcours::PluginInfo info{
+      .id = "send-only", .version = "1.0.0", .kind = parcours::Kind::channel, .description = "test"};
+  return info;
+}
+
+// Calls the descriptor's handle_request and frees the answer as the host does.
+json ask(const parcours_plugin& plugin, parcours_instance* instance, const json& request) {
+  char* answer = plugin.handle_request(instance, request.dump().c_str());
+  REQUIRE(answer != nullptr);
+  const json parsed = json::parse(answer);
+  plugin.free_string(answer);
+  return parsed;
+}
+
+}  // namespace
+
+TEST_CASE("A channel that overrides handle_request offers it (ABI 1.3): path params in, body and events out") {
+  STATIC_REQUIRE(PARCOURS_ABI_MINOR >= 3);
+  const parcours_plugin* plugin = parcours::detail::describe<RequestChannel>(&request_channel_info);
+  REQUIRE(plugin != nullptr);
+  REQUIRE(plugin->handle_request != nullptr);
+  char* error = nullptr;
+  parcours_instance* instance = plugin->create("{}", nullptr, &error);
+  REQUIRE(instance != nullptr);
+
+  const json get{{"method", "GET"},
+                 {"path", "/v1/clients/acme/popups/c-1"},
+                 {"client", "acme"},
+                 {"route", "popups"},
+                 {"params", {{"contact", "c-1"}}}};
+  CHECK(ask(*plugin, instance, get) ==
+        json{{"status", 200},
+             {"events", json::array()},
+             {"body", {{"popups", json::array({json{{"contact", "c-1"}, {"client", "acme"}}})}}}});
+  const json seen{{"method", "POST"}, {"params", {{"contact", "c-1"}, {"popup", "p-1"}, {"action", "seen"}}}};
+  CHECK(ask(*plugin, instance, seen) ==
+        json{{"status", 202}, {"events", json::array({json{{"type", "popup.seen"}, {"contact", "c-1"}}})}});
+  const json unknown{{"method", "POST"}, {"params", {{"contact", "c-1"}, {"popup", "p-9"}, {"action", "clicked"}}}};
+  CHECK(ask(*plugin, instance, unknown) == json{{"status", 404}, {"error", "no popup 'p-9'"}});
+  const json throws{{"method", "POST"}, {"params", {{"action", "throw"}}}};
+  CHECK(ask(*plugin, instance, throws) == json{{"status", 400}, {"error", "the queue is gone"}});
+  plugin->destroy(instance);
+
+  const parcours_plugin* send_only = parcours::detail::describe<SendOnlyChannel>(&send_only_info);
+  REQUIRE(send_only != nullptr);
+  CHECK(send_only->handle_request == nullptr);
+  CHECK(send_only->send != nullptr);
+}
+
+TEST_CASE("WebhookResponse, the ABI 1.1 name, is the same Response: accept and refuse keep their meaning") {
+  const parcours::WebhookResponse accepted = parcours::WebhookResponse::accept({json{{"type", "x"}}});
+  CHECK(accepted.status == 202);
+  CHECK(accepted.body.is_null());
+  const parcours::WebhookResponse refused = parcours::WebhookResponse::refuse(401, "bad signature");
+  CHECK(refused.status == 401);
+  CHECK(refused.error == "bad signature");
+  CHECK(std::is_same_v<parcours::WebhookRequest, parcours::Request>);
+}
