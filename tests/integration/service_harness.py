@@ -4,13 +4,14 @@ import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
-from cli_harness import binary
+from cli_harness import binary, source_dir
 
 ADMIN = "admin-token-for-tests"
 
@@ -68,6 +69,20 @@ class Host:
             raise RuntimeError("the host did not stop within 30 s of the signal; its log:\n" + self.log.read())
         self.log.seek(0)
         return code, self.log.read()
+
+
+def copy_demo_config(root):
+    """The shipped config/ as root/config, with the demo's email channel — the email
+    plugin writing .eml files — pointed at the `file` recorder instead: these tests read
+    what the host sent as JSON lines. (test_email_channel.py runs the demo as shipped.)"""
+    from pathlib import Path
+    shutil.copytree(Path(source_dir) / "config", root / "config")
+    client = root / "config/clients/demo/client.toml"
+    text = client.read_text()
+    start = text.index("[channels.email]")
+    end = text.index("\n[", start + 1)
+    client.write_text(text[:start] + '[channels.email]\nplugin = "file"\npath = "var/outbox/demo-email.jsonl"\n' +
+                      text[end:])
 
 
 class R:  # what check() prints on failure

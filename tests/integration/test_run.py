@@ -4,19 +4,16 @@
 carrying an email to the demo channel, reload (a broken config is refused and the old
 one keeps running), SIGHUP, SIGTERM, and a SIGKILL while events stream in."""
 import json
-import os
 import re
-import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from cli_harness import check, finish, source_dir
-from service_harness import ADMIN, Host, R, eventually
+from cli_harness import check, finish
+from service_harness import ADMIN, Host, R, copy_demo_config, eventually
 
 DEMO_KEY = "demo-key-0123456789abcdef"
 OTHER_KEY = "other-key-0123456789abcdef"
@@ -24,7 +21,7 @@ OTHER_KEY = "other-key-0123456789abcdef"
 
 def make_root(tmp):
     root = Path(tmp)
-    shutil.copytree(Path(source_dir) / "config", root / "config")
+    copy_demo_config(root)
     other = root / "config/clients/other"
     other.mkdir()
     (other / "client.toml").write_text(

@@ -1,0 +1,256 @@
+#include "mime_message.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <stdexcept>
+
+#include "html_to_text.hpp"
+
+namespace parcours::email {
+namespace {
+
+constexpr std::size_t kMaxLine = 76;  // quoted-printable's limit, RFC 2045 §6.7 (5)
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(length));
+  return out;
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+bool needs_encoding(const std::string& text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
+  return text.find("=?") != std::string::npos;
+}
+
+// The length of the UTF-8 sequence starting with `lead` (1 for a stray byte).
+std::size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0 && lead < 0xF8) return 4;
+  if (lead >= 0xE0) return lead < 0xF0 ? 3 : 1;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+// RFC 2047 encoded-words ("B" encoding), each at most 75 characters and holding whole
+// UTF-8 characters only, separated by folding white space.
+std::string encoded_words(const std::string& text) {
+  constexpr std::size_t kBytesPerWord = 45;  // 60 base64 characters + 12 of "=?UTF-8?B?" and "?="
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = at;
+    while (end < text.size()) {
+      const std::size_t next = std::min(text.size(), end + utf8_length(static_cast<unsigned char>(text[end])));
+      if (next - at > kBytesPerWord) break;
+      end = next;
+    }
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + base64(text.substr(at, end - at)) + "?=";
+    at = end;
+  }
+  return out;
+}
+
+// ASCII text folded at spaces so that lines stay under 78 characters where words allow.
+std::string folded(const std::string& text, std::size_t first_line_used) {
+  std::string out;
+  std::size_t line = first_line_used;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t space = text.find(' ', at + 1);
+    if (space == std::string::npos) space = text.size();
+    const std::string word = text.substr(at, space - at);  // starts with its space, except the first
+    if (line + word.size() > 78 && !out.empty() && word.front() == ' ') {
+      out += "\r\n";
+      line = 0;
+    }
+    out += word;
+    line += word.size();
+    at = space;
+  }
+  return out;
+}
+
+bool is_atext_phrase(const std::string& name) {
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) || std::string_view(" !#$%&'*+-/=?^_`{|}~").find(ch) != std::string_view::npos;
+  });
+}
+
+std::string two_digits(int value) {
+  return std::string(1, static_cast<char>('0' + value / 10)) + static_cast<char>('0' + value % 10);
+}
+
+// A part's headers and body.
+std::string part(const char* type, const std::string& content) {
+  return std::string("Content-Type: ") + type +
+         "; charset=UTF-8\r\n"
+         "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+         quoted_printable(content) + "\r\n";
+}
+
+std::string boundary_for(const std::string& message_id) {
+  // "=_" never occurs in quoted-printable text (a literal '=' is written =3D), so the
+  // boundary cannot occur in a part.
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (const char c : message_id) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  static const char* const hex = "0123456789abcdef";
+  std::string out = "=_parcours_";
+  for (int shift = 60; shift >= 0; shift -= 4) out += hex[(hash >> shift) & 15];
+  return out;
+}
+
+}  // namespace
+
+bool plausible_address(const std::string& address) {
+  const auto at = address.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= address.size() || address.size() > 254) return false;
+  for (const char ch : address) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || ch == '<' || ch == '>' || ch == '(' || ch == ')' || ch == ',' || ch == ';' ||
+        ch == ':' || ch == '\\' || ch == '"' || ch == '[' || ch == ']')
+      return false;
+  }
+  const std::string domain = address.substr(at + 1);
+  return domain.front() != '.' && domain.back() != '.' && domain.find("..") == std::string::npos &&
+         domain.find('@') == std::string::npos;
+}
+
+Mailbox parse_mailbox(const std::string& input) {
+  const std::string text = trim(input);
+  Mailbox mailbox;
+  const auto open = text.rfind('<');
+  if (open != std::string::npos) {
+    if (text.back() != '>')
+      throw std::invalid_argument("'" + text + "' has a '<' without a closing '>': write \"Name <name@domain>\"");
+    mailbox.address = trim(text.substr(open + 1, text.size() - open - 2));
+    mailbox.name = trim(text.substr(0, open));
+    if (mailbox.name.size() >= 2 && mailbox.name.front() == '"' && mailbox.name.back() == '"')
+      mailbox.name = mailbox.name.substr(1, mailbox.name.size() - 2);
+  } else {
+    mailbox.address = text;
+  }
+  if (!plausible_address(mailbox.address))
+    throw std::invalid_argument("'" + text + "' is not an email address: write name@domain or \"Name <name@domain>\"");
+  return mailbox;
+}
+
+std::string encode_header_text(const std::string& text, std::size_t name_length) {
+  if (needs_encoding(text)) return encoded_words(text);
+  return folded(text, name_length);
+}
+
+std::string format_mailbox(const Mailbox& mailbox) {
+  if (mailbox.name.empty()) return "<" + mailbox.address + ">";
+  std::string name;
+  if (needs_encoding(mailbox.name)) {
+    name = encoded_words(mailbox.name);
+  } else if (is_atext_phrase(mailbox.name)) {
+    name = mailbox.name;
+  } else {
+    name = "\"";
+    for (const char c : mailbox.name) {
+      if (c == '"' || c == '\\') name += '\\';
+      name += c;
+    }
+    name += '"';
+  }
+  return name + " <" + mailbox.address + ">";
+}
+
+std::string rfc5322_date(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  return std::string(days[tm.tm_wday]) + ", " + two_digits(tm.tm_mday) + " " + months[tm.tm_mon] + " " +
+         std::to_string(tm.tm_year + 1900) + " " + two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) + ":" +
+         two_digits(tm.tm_sec) + " +0000";
+}
+
+std::string quoted_printable(const std::string& text) {
+  static const char* const hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  std::size_t line = 0;  // characters on the current output line
+  const auto put = [&](const std::string& token) {
+    if (line + token.size() > kMaxLine - 1) {  // room for the soft break's '='
+      out += "=\r\n";
+      line = 0;
+    }
+    out += token;
+    line += token.size();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out += "\r\n";
+      line = 0;
+      continue;
+    }
+    const bool line_end = i + 1 == text.size() || text[i + 1] == '\r' || text[i + 1] == '\n';
+    const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
+    // A '.' opening a line is encoded too: some relays mangle lines that start with one.
+    if (literal && !(c == '.' && line == 0))
+      put(std::string(1, static_cast<char>(c)));
+    else
+      put(std::string{'=', hex[c >> 4], hex[c & 15]});
+  }
+  return out;
+}
+
+std::string render(const MimeMessage& message) {
+  const std::string text = message.text.empty() ? html_to_text(message.html) : message.text;
+  if (text.empty() && message.html.empty())
+    throw std::invalid_argument("the message has neither text nor html: give the send step a template, text or html");
+
+  std::string out;
+  out += "Date: " + rfc5322_date(message.date_ms) + "\r\n";
+  out += "From: " + format_mailbox(message.from) + "\r\n";
+  out += "To: " + format_mailbox(message.to) + "\r\n";
+  if (!message.reply_to.empty()) {
+    std::string list;
+    for (const auto& mailbox : message.reply_to) list += (list.empty() ? "" : ",\r\n ") + format_mailbox(mailbox);
+    out += "Reply-To: " + list + "\r\n";
+  }
+  out += "Subject: " + encode_header_text(message.subject, 9) + "\r\n";
+  out += "Message-ID: <" + message.message_id + ">\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  if (!message.unsubscribe_url.empty()) {
+    // RFC 2369 and RFC 8058: mail programs show an unsubscribe button, and the one-click
+    // POST reaches the host's /u/ route without a page in between.
+    out += "List-Unsubscribe: <" + message.unsubscribe_url + ">\r\n";
+    out += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+  }
+  for (const auto& [name, value] : message.extra_headers)
+    out += name + ": " + encode_header_text(value, name.size() + 2) + "\r\n";
+
+  if (message.html.empty()) return out + part("text/plain", text);
+  const std::string boundary = boundary_for(message.message_id);
+  out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "This is a message in MIME format: text and HTML.\r\n";
+  out += "--" + boundary + "\r\n" + part("text/plain", text);
+  out += "--" + boundary + "\r\n" + part("text/html", message.html);
+  out += "--" + boundary + "--\r\n";
+  return out;
+}
+
+}  // namespace parcours::email

@@ -1,0 +1,18 @@
+#include <catch2/catch.hpp>
+
+#include "html_to_text.hpp"
+
+using parcours::email::html_to_text;
+
+TEST_CASE("html becomes the text a reader sees") {
+  CHECK(html_to_text("<html><head><title>T</title><style>p{color:red}</style></head>"
+                     "<body><h1>Hi  Ann</h1><p>Your&nbsp;cart &amp; more:<br>2 items</p>"
+                     "<script>alert(1)</script></body></html>") == "Hi Ann\n\nYour cart & more:\n2 items");
+  CHECK(html_to_text("<ul><li>one</li><li>two</li></ul>") == "- one\n- two");
+  CHECK(html_to_text("<a href=\"https://x.test/a?b=1&amp;c=2\">See</a>") == "See (https://x.test/a?b=1&c=2)");
+  CHECK(html_to_text("<a href=\"https://x.test\">https://x.test</a>") == "https://x.test");
+  CHECK(html_to_text("<p>No&#235;l &#x20AC;5 <img src=x alt=\"logo\"></p>") == "Noël €5 logo");
+  CHECK(html_to_text("<!-- hidden --><p>shown</p>") == "shown");
+  CHECK(html_to_text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>") == "a b\nc");
+  CHECK(html_to_text("").empty());
+}

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "mime_message.hpp"
+
+using namespace parcours::email;
+
+namespace {
+
+bool lines_short(const std::string& text, std::size_t limit) {
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find("\r\n", start)) != std::string::npos; start = end + 2)
+    if (end - start > limit) return false;
+  return text.size() - start <= limit;
+}
+
+}  // namespace
+
+TEST_CASE("mailboxes are read as users write them, and refused when they are not addresses") {
+  const auto named = parse_mailbox(" Acme Shop <hello@acme.test> ");
+  CHECK(named.name == "Acme Shop");
+  CHECK(named.address == "hello@acme.test");
+  CHECK(parse_mailbox("\"Zoé, Inc.\" <z@x.test>").name == "Zoé, Inc.");
+  CHECK(parse_mailbox("ann@example.test").name.empty());
+  CHECK_THROWS_WITH(parse_mailbox("Ann <ann@example.test"), Catch::Contains("without a closing '>'"));
+  for (const char* bad : {"ann", "@x.test", "ann@", "ann@x..test", "a nn@x.test", "ann@x.test\r\nBcc: y@z"})
+    CHECK_THROWS_WITH(parse_mailbox(bad), Catch::Contains("is not an email address"));
+}
+
+TEST_CASE("header text: ASCII stays readable, anything else becomes RFC 2047 encoded-words") {
+  CHECK(encode_header_text("Your cart is waiting", 9) == "Your cart is waiting");
+  const std::string subject = encode_header_text("Zoé, Noël approche", 9);
+  CHECK(subject == "=?UTF-8?B?Wm/DqSwgTm/Dq2wgYXBwcm9jaGU=?=");
+  // Long text: several words of at most 75 characters, none splitting a character.
+  std::string long_text;
+  for (int i = 0; i < 30; ++i) long_text += "é€";
+  const std::string encoded = encode_header_text(long_text, 9);
+  CHECK(encoded.find("\r\n ") != std::string::npos);
+  CHECK(lines_short(encoded, 76));
+  // A line break in a value can never start a new header.
+  CHECK(encode_header_text("hi\r\nBcc: x@y", 9).find("\r\nBcc") == std::string::npos);
+  CHECK(format_mailbox({"Zoé", "z@x.test"}) == "=?UTF-8?B?Wm/DqQ==?= <z@x.test>");
+  CHECK(format_mailbox({"Acme, Inc.", "a@x.test"}) == "\"Acme, Inc.\" <a@x.test>");
+  CHECK(format_mailbox({"", "a@x.test"}) == "<a@x.test>");
+}
+
+TEST_CASE("quoted-printable keeps lines short, encodes '=', non-ASCII, trailing spaces and leading dots") {
+  CHECK(quoted_printable("a=b") == "a=3Db");
+  CHECK(quoted_printable("é") == "=C3=A9");
+  CHECK(quoted_printable("end \nnext") == "end=20\r\nnext");
+  CHECK(quoted_printable(".\nx") == "=2E\r\nx");
+  const std::string long_line(200, 'x');
+  const std::string encoded = quoted_printable(long_line);
+  CHECK(lines_short(encoded, 76));
+  CHECK(encoded.find("=\r\n") != std::string::npos);
+}
+
+TEST_CASE("a message with html and text is multipart/alternative with both, and every header") {
+  MimeMessage message;
+  message.from = {"Acme", "hello@acme.test"};
+  message.to = {"Zoé", "zoe@example.test"};
+  message.reply_to = {{"", "help@acme.test"}};
+  message.subject = "Zoé, Noël approche";
+  message.text = "Bonjour Zoé";
+  message.html = "<p>Bonjour <b>Zoé</b></p>";
+  message.message_id = "m-1@acme.test";
+  message.date_ms = 1'796'205'600'000;  // 2026-12-02 10:00:00 UTC
+  message.unsubscribe_url = "http://localhost:8080/u/abc.def";
+  const std::string mail = render(message);
+  CHECK(mail.find("Date: Wed, 02 Dec 2026 10:00:00 +0000\r\n") == 0);
+  CHECK(mail.find("From: Acme <hello@acme.test>\r\n") != std::string::npos);
+  CHECK(mail.find("To: =?UTF-8?B?Wm/DqQ==?= <zoe@example.test>\r\n") != std::string::npos);
+  CHECK(mail.find("Reply-To: <help@acme.test>\r\n") != std::string::npos);
+  CHECK(mail.find("Message-ID: <m-1@acme.test>\r\n") != std::string::npos);
+  CHECK(mail.find("List-Unsubscribe: <http://localhost:8080/u/abc.def>\r\n") != std::string::npos);
+  CHECK(mail.find("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n") != std::string::npos);
+  CHECK(mail.find("Content-Type: multipart/alternative; boundary=") != std::string::npos);
+  CHECK(mail.find("Content-Type: text/plain; charset=UTF-8") < mail.find("Content-Type: text/html; charset=UTF-8"));
+  CHECK(mail.find("Bonjour Zo=C3=A9") != std::string::npos);
+  CHECK(mail.find('\n') == mail.find("\r\n") + 1);                        // CRLF line ends
+  for (const char c : mail) CHECK(static_cast<unsigned char>(c) < 0x80);  // 7-bit clean
+}
+
+TEST_CASE("html only: the text part is derived; text only: one text/plain part; neither: refused") {
+  MimeMessage message;
+  message.from = {"", "a@x.test"};
+  message.to = {"", "b@x.test"};
+  message.message_id = "k@x.test";
+  message.html = "<p>Hello <a href=\"https://shop.test/cart\">your cart</a></p>";
+  const std::string derived = render(message);
+  CHECK(derived.find("your cart (https://shop.test/cart)") != std::string::npos);
+  CHECK(derived.find("multipart/alternative") != std::string::npos);
+
+  message.html.clear();
+  message.text = "Just text";
+  const std::string plain = render(message);
+  CHECK(plain.find("multipart") == std::string::npos);
+  CHECK(plain.find("Content-Type: text/plain; charset=UTF-8") != std::string::npos);
+
+  message.text.clear();
+  CHECK_THROWS_WITH(render(message), Catch::Contains("neither text nor html"));
+}
