@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The welcome-journey benchmark of issue #5, end to end, bounded in count and time:
+`POST` sign-ups (NDJSON batches over one keep-alive connection) → `wait = "1s"` → an
+email over SMTP to ../shared/tools/smtp-sink.py on 127.0.0.1, through `parcours run`
+with the email plugin. Prints, in one run on this machine:
+
+  1. the baseline: the email plugin's SMTP transport alone (parcours_smtp_bench) into
+     the same sink, no engine in front — messages/s;
+  2. the journey: completed journeys/s (sign-ups / time from the first POST to the
+     sink's last message, the 1 s wait included) and the same without the wait, the
+     host's peak RSS (VmHWM), and the ratio of the journey's rate to the baseline.
+
+Usage: tests/bench/email_journey_bench.py [BUILD_DIR] [--journeys N] [--batch B]
+       [--concurrency C] [--sink PATH]     (default: build, 50000, 1000, 8)
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+here = Path(__file__).resolve().parent
+parser = argparse.ArgumentParser()
+parser.add_argument("build", nargs="?", default="build")
+parser.add_argument("--journeys", type=int, default=50000)
+parser.add_argument("--batch", type=int, default=1000)
+parser.add_argument("--concurrency", type=int, default=8)
+parser.add_argument("--baseline-messages", type=int, default=20000)
+parser.add_argument("--sink", default=str(here.parent.parent.parent / "shared/tools/smtp-sink.py"))
+parser.add_argument("--timeout", type=float, default=300)
+args = parser.parse_args()
+build = Path(args.build).resolve()
+parcours = build / "bin/parcours"
+smtp_bench = build / "tests/bench/parcours_smtp_bench"
+for needed in (parcours, smtp_bench, Path(args.sink)):
+    if not needed.exists():
+        sys.exit(f"{needed} is missing (build: ninja -C {build} parcours email parcours_smtp_bench)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sink(folder, name):
+    port, status = free_port(), folder / (name + ".json")
+    process = subprocess.Popen(["/usr/bin/python3", args.sink, "--port", str(port), "--status", str(status),
+                                "--max-seconds", str(args.timeout + 60)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port, status
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("the SMTP sink did not start")
+
+
+def sink_status(status):
+    try:
+        return json.loads(status.read_text())
+    except (OSError, ValueError):
+        return {"count": 0}
+
+
+def load():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+print(f"machine: {os.cpu_count()} cores, {cpu}; {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
+print(f"load average at the start: {load()}")
+
+with tempfile.TemporaryDirectory() as tmp:
+    work = Path(tmp)
+    # --- 1. the baseline: the transport alone ----------------------------------------------
+    sink, port, status = start_sink(work, "baseline")
+    baseline = subprocess.run([str(smtp_bench), "--url", f"smtp://127.0.0.1:{port}", "--messages",
+                               str(args.baseline_messages), "--threads", str(args.concurrency)],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    sink.send_signal(signal.SIGTERM)
+    sink.wait()
+    baseline_rate = float(baseline.split(", ")[3].split()[0])
+    print("baseline " + baseline)
+
+    # --- 2. the journey -------------------------------------------------------------------
+    sink, port, status = start_sink(work, "journey")
+    config = work / "config/clients/shop"
+    (config / "journeys").mkdir(parents=True)
+    (work / "config/parcours.toml").write_text('[log]\nlevel = "warn"\n')
+    (config / "client.toml").write_text(
+        'require_consent = false\napi_keys = ["bench-key-0123456789abcdef"]\n'
+        f'[channels.email]\nplugin = "email"\nurl = "smtp://127.0.0.1:{port}"\nfrom = "Shop <hello@shop.test>"\n'
+        f'starttls = "off"\nconcurrency = {args.concurrency}\n')
+    (config / "journeys/welcome.toml").write_text(
+        '[entry]\non = "signup"\n[[steps]]\nwait = "1s"\n[[steps]]\nsend = "email"\n'
+        'subject = "Welcome, {{contact.first_name}}"\n'
+        'html = "<p>Hello {{contact.first_name}}, welcome to <a href=\\"https://shop.test\\">the shop</a>.</p>"\n')
+    listen = free_port()
+    log = open(work / "host.log", "w")
+    host = subprocess.Popen([str(parcours), "run", "--config", str(work / "config"), "--listen",
+                             f"127.0.0.1:{listen}"], cwd=work, stdout=subprocess.DEVNULL, stderr=log)
+    print(f"host pid {host.pid}, sink pid {sink.pid}", flush=True)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", listen), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+
+    connection = http.client.HTTPConnection("127.0.0.1", listen, timeout=60)
+    started = time.time()
+    for first in range(0, args.journeys, args.batch):
+        body = "\n".join(json.dumps({"type": "signup", "contact": f"c{i}", "attributes": {
+            "first_name": f"C{i}", "email": f"c{i}@example.test"}}) for i in
+            range(first, min(first + args.batch, args.journeys)))
+        connection.request("POST", "/v1/clients/shop/events", body=body, headers={
+            "Authorization": "Bearer bench-key-0123456789abcdef", "Content-Type": "application/x-ndjson"})
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status != 202:
+            sys.exit(f"POST answered {answer.status}")
+    posted = time.time()
+    while sink_status(status)["count"] < args.journeys and time.time() - started < args.timeout:
+        time.sleep(0.1)
+    rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
+    host.send_signal(signal.SIGTERM)
+    host.wait()
+    sink.send_signal(signal.SIGTERM)
+    sink.wait()
+    final = sink_status(status)
+    done = final["count"]
+    elapsed = (final["last_ts"] or started) - started
+    rate = done / elapsed if elapsed > 0 else 0
+    rate_after_wait = done / max(elapsed - 1.0, 1e-9)
+    print(f"journey: {done}/{args.journeys} emails received ({final.get('unique_rcpt')} distinct recipients), "
+          f"sign-ups posted in {posted - started:.2f} s (batches of {args.batch}), last email {elapsed:.2f} s "
+          f"after the first POST")
+    print(f"journey: {rate:,.0f} completed journeys/s ({rate_after_wait:,.0f}/s without the 1 s wait); "
+          f"peak RSS {rss / 1024:.1f} MB; {rate / baseline_rate:.0%} of the transport alone")
+    print(f"load average at the end: {load()}")
+    if done < args.journeys:
+        print("host log:\n" + (work / "host.log").read_text()[-3000:])
+        sys.exit(1)
