@@ -86,7 +86,7 @@ def certificate(folder):
     return context, cert
 
 
-def client_toml(smtp_port, down_port, cert):
+def client_toml(smtp_port, down_port, hang_port, cert):
     return f"""name = "Acme Boutique"
 api_keys = ["{KEY}"]
 require_consent = true
@@ -107,6 +107,12 @@ plugin = "email"
 url = "smtp://127.0.0.1:{down_port}"
 from = "hello@acme.test"
 timeout = "3s"
+
+[channels.hangs]
+plugin = "email"
+url = "smtp://127.0.0.1:{hang_port}"
+from = "hello@acme.test"
+timeout = "2s"
 
 [channels.eml]
 plugin = "email"
@@ -152,6 +158,14 @@ TO_DOWN = """[entry]
 on = "ping-down"
 [[steps]]
 send = "down"
+transactional = true
+subject = "x"
+text = "x"
+"""
+TO_HANGS = """[entry]
+on = "ping-hangs"
+[[steps]]
+send = "hangs"
 transactional = true
 subject = "x"
 text = "x"
@@ -202,6 +216,11 @@ with tempfile.TemporaryDirectory() as tmp:
     tls, cert = certificate(root)
     recorder = Recorder()
     smtp_port, down_port = free_port(), free_port()
+    # A server that accepts connections and never says a word.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    hang_port = silent.getsockname()[1]
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, tls_context=tls, require_starttls=True,
                             authenticator=authenticator, auth_required=True, auth_require_tls=True)
     controller.start()
@@ -209,8 +228,8 @@ with tempfile.TemporaryDirectory() as tmp:
     (root / "config/clients/shop/journeys").mkdir(parents=True)
     (root / "config/parcours.toml").write_text(
         f'[server]\npublic_url = "{PUBLIC}"\nadmin_token = "${{PARCOURS_ADMIN_TOKEN}}"\n')
-    (root / "config/clients/shop/client.toml").write_text(client_toml(smtp_port, down_port, cert))
-    for name, text in {"welcome": WELCOME, "on-click": ON_CLICK, "on-open": ON_OPEN, "to-down": TO_DOWN,
+    (root / "config/clients/shop/client.toml").write_text(client_toml(smtp_port, down_port, hang_port, cert))
+    for name, text in {"welcome": WELCOME, "on-click": ON_CLICK, "on-open": ON_OPEN, "to-down": TO_DOWN, "to-hangs": TO_HANGS,
                        "to-eml": TO_EML}.items():
         (root / f"config/clients/shop/journeys/{name}.toml").write_text(text)
     os.environ["SMTP_PASSWORD"] = PASSWORD
@@ -308,12 +327,12 @@ with tempfile.TemporaryDirectory() as tmp:
     # --- SMTP refusals -----------------------------------------------------------------
     signup("nobody", "nobody@example.test", "No")
     check("a 550 fails the message for good, with the server's text",
-          eventually(lambda: any(m["status"] == "failed" and "550 5.1.1" in m["reason"] and
-                                 "User unknown" in m["reason"] for m in contact(host, "nobody").get("messages", []))),
+          eventually(lambda: any(m["status"] == "failed" and "550 5.1.1" in m.get("reason", "") and
+                                 "User unknown" in m.get("reason", "") for m in contact(host, "nobody").get("messages", []))),
           R(0, repr(contact(host, "nobody"))))
     signup("busy", "busy@example.test", "Bea")
     check("a 451 is retried later, its reason recorded",
-          eventually(lambda: any(m["status"] == "queued" and "451 4.7.1" in m["reason"]
+          eventually(lambda: any(m["status"] == "queued" and "451 4.7.1" in m.get("reason", "")
                                  for m in contact(host, "busy").get("messages", []))),
           R(0, repr(contact(host, "busy"))))
     clock = host.request("POST", "/v1/admin/clock", {"advance": "2m"}, ADMIN)
@@ -341,7 +360,15 @@ with tempfile.TemporaryDirectory() as tmp:
     host.events({"type": "ping-down", "contact": "zoe"}, token=KEY, client="shop")
     check("a server that is down: the message is retried, the reason says so",
           eventually(lambda: any(m["channel"] == "down" and m["status"] == "queued" and
-                                 "cannot reach the SMTP server" in m["reason"]
+                                 "cannot reach the SMTP server" in m.get("reason", "")
+                                 for m in contact(host, "zoe").get("messages", []))),
+          R(0, repr(contact(host, "zoe"))))
+
+    # --- a server that hangs ------------------------------------------------------------
+    host.events({"type": "ping-hangs", "contact": "zoe"}, token=KEY, client="shop")
+    check("a server that never answers is cut off by the timeout (2 s) and the message retried",
+          eventually(lambda: any(m["channel"] == "hangs" and m["status"] == "queued" and
+                                 "did not answer within 2000 ms" in m.get("reason", "")
                                  for m in contact(host, "zoe").get("messages", []))),
           R(0, repr(contact(host, "zoe"))))
 
