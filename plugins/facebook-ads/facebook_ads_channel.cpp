@@ -30,6 +30,7 @@
 #include "graph_errors.hpp"
 #include "graph_payloads.hpp"
 #include "http_client.hpp"
+#include "phone_number.hpp"
 #include "send_batcher.hpp"
 
 #ifndef PARCOURS_FACEBOOK_ADS_PLUGIN_VERSION
@@ -74,6 +75,14 @@ std::string attribute_text(const parcours::Contact& contact, const char* name) {
   return {};
 }
 
+// The client's `country` (client.toml), from the host's context (ABI 1.2); "" when the
+// host does not say.
+std::string client_country(const parcours::Host& host) {
+  const nlohmann::json context = host.context();
+  const auto it = context.find("country");
+  return it != context.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 bool templated(const std::string& value) {
   return value.find("{{") != std::string::npos;
 }
@@ -82,6 +91,7 @@ class FacebookAdsChannel final : public parcours::Channel {
  public:
   FacebookAdsChannel(const parcours::Settings& settings, parcours::Host host)
       : host_(host),
+        client_country_(client_country(host)),
         graph_url_(settings.string("graph_url")),
         access_token_(settings.secret("access_token")),
         audience_(settings.string("audience", "")),
@@ -151,8 +161,7 @@ class FacebookAdsChannel final : public parcours::Channel {
   }
 
   SendResult send(const parcours::Message& message) override {
-    const fb::ContactKeys keys =
-        fb::contact_keys(attribute_text(message.contact, "email"), attribute_text(message.contact, "phone"));
+    const fb::ContactKeys keys = fb::contact_keys(attribute_text(message.contact, "email"), phone_of(message.contact));
     if (keys.empty()) return SendResult::failed(keys.why_unusable());
     if (!keys.problems.empty())
       host_.debug("contact " + message.contact.id + ": matched on what is usable; " + keys.problems.front());
@@ -185,6 +194,19 @@ class FacebookAdsChannel final : public parcours::Channel {
   }
 
  private:
+  // The contact's phone with its country code: a number written in national form
+  // ("06 12 34 56 78") is read in the contact's own `country`, else the client's, as the
+  // sms channel reads it; one that cannot be read is passed on as written, and
+  // normalise_phone() says why it is not usable.
+  std::string phone_of(const parcours::Contact& contact) const {
+    const std::string written = attribute_text(contact, "phone");
+    if (written.empty()) return written;
+    std::string region = client_country_;
+    if (const auto own = parcours::phone::known_region(attribute_text(contact, "country"))) region = *own;
+    const auto number = parcours::phone::to_e164(written, region);
+    return number.valid() ? number.e164 : written;
+  }
+
   static std::size_t checked_max_batch(std::int64_t value) {
     if (value < 1 || value > kMaxUsersPerRequest)
       throw std::runtime_error("setting 'max_batch' must be between 1 and 10000 (Meta's limit per request), not " +
@@ -279,6 +301,7 @@ class FacebookAdsChannel final : public parcours::Channel {
   }
 
   const parcours::Host host_;
+  const std::string client_country_;  // for phone numbers in national form
   std::string graph_url_;
   const std::string access_token_;
   const std::string audience_;

@@ -38,6 +38,7 @@ namespace {
 using parcours::SendResult;
 using parcours::SettingError;
 namespace sms = parcours::sms_plugin;
+namespace phone = parcours::phone;
 namespace http = parcours::http_client;
 
 constexpr std::int64_t kMaxSegmentsLimit = 255;  // a concatenated SMS numbers its parts in one byte
@@ -107,7 +108,7 @@ class SmsChannel final : public parcours::Channel {
     if (account_.find(':') != std::string::npos)
       problems.push_back("setting 'account' cannot hold ':': it is the account SID, the HTTP Basic user name");
     if (token_.empty()) problems.push_back("setting 'token' is empty: give the auth token, e.g. \"${SMS_TOKEN}\"");
-    if (const auto problem = sms::sender_problem(from_))
+    if (const auto problem = phone::sender_problem(from_))
       problems.push_back("setting 'from' (\"" + http::excerpt(from_, 24) + "\") cannot be a sender: " + *problem);
     if (max_segments_ < 1 || max_segments_ > kMaxSegmentsLimit)
       problems.push_back("setting 'max_segments' must be between 1 and " + std::to_string(kMaxSegmentsLimit) +
@@ -125,7 +126,7 @@ class SmsChannel final : public parcours::Channel {
   SendResult send(const parcours::Message& message) override {
     const Destination destination = destination_of(message);
     if (!destination.error.empty()) return SendResult::failed(destination.error);
-    const sms::NormalisedNumber to = sms::to_e164(destination.number, region_for(message.contact));
+    const phone::NormalisedNumber to = phone::to_e164(destination.number, region_for(message.contact));
     if (!to.valid())
       return SendResult::failed(destination.named + " (\"" + http::excerpt(destination.number, 40) +
                                 "\") is not a valid phone number: " + to.problem + ". Correct " + destination.fix +
@@ -187,7 +188,7 @@ class SmsChannel final : public parcours::Channel {
   // The contact's own `country` when it names a region (a French client's Belgian
   // customer writes "0470 12 34 56"), else the client's.
   std::string region_for(const parcours::Contact& contact) const {
-    if (const auto own = sms::known_region(contact.attribute("country"))) return *own;
+    if (const auto own = phone::known_region(contact.attribute("country"))) return *own;
     return client_country_;
   }
 

@@ -4,9 +4,9 @@
 
 #include "phone_number.hpp"
 
-using parcours::sms_plugin::known_region;
-using parcours::sms_plugin::sender_problem;
-using parcours::sms_plugin::to_e164;
+using parcours::phone::known_region;
+using parcours::phone::sender_problem;
+using parcours::phone::to_e164;
 
 namespace {
 

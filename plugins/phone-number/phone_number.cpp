@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace parcours::sms_plugin {
+namespace parcours::phone {
 namespace {
 
 using i18n::phonenumbers::PhoneNumber;
@@ -106,4 +106,4 @@ std::optional<std::string> sender_problem(std::string_view from) {
   return std::nullopt;
 }
 
-}  // namespace parcours::sms_plugin
+}  // namespace parcours::phone

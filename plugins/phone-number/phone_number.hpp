@@ -1,4 +1,5 @@
-// Phone numbers for the `sms` channel: a contact's number as people write it
+// Phone numbers for the channels that reach people by number (sms, and facebook-ads,
+// which matches audiences on them): a contact's number as people write it
 // ("06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678") brought to E.164
 // ("+33612345678") with Google's libphonenumber, and the check of the sender a channel
 // sends from.
@@ -10,7 +11,7 @@
 // Validity follows the metadata of the libphonenumber the system has (Debian bookworm:
 // 8.12).
 //
-// Pure computation, shared by the plugin (sms_channel.cpp) and its unit tests
+// Pure computation, a static library linked by those plugins and by the unit tests
 // (tests/unit/plugins/sms/). libphonenumber is thread-safe; so is everything here.
 #pragma once
 
@@ -18,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace parcours::sms_plugin {
+namespace parcours::phone {
 
 // A number in E.164, or why it is not a valid one.
 struct NormalisedNumber {
@@ -41,4 +42,4 @@ std::optional<std::string> known_region(std::string_view region);
 // letters, digits, spaces, + - _ &, with at least one letter: Twilio's rule).
 std::optional<std::string> sender_problem(std::string_view from);
 
-}  // namespace parcours::sms_plugin
+}  // namespace parcours::phone
