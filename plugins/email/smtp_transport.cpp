@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
-#include <vector>
 
 namespace parcours::email {
 namespace {
@@ -53,42 +51,20 @@ std::size_t on_reply(char* data, std::size_t size, std::size_t count, void* user
   return bytes;
 }
 
-struct GlobalInit {
-  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
 }  // namespace
 
-struct SmtpTransport::Pool {
-  std::mutex mutex;
-  std::vector<CURL*> idle;
-};
+SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {}
 
-SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)), pool_(std::make_unique<Pool>()) {
-  static GlobalInit init;
-}
-
-SmtpTransport::~SmtpTransport() {
-  for (CURL* handle : pool_->idle) curl_easy_cleanup(handle);
-}
+SmtpTransport::~SmtpTransport() = default;
 
 SmtpOutcome SmtpTransport::send(const std::string& from_address, const std::string& to_address,
                                 const std::string& data) {
   SmtpOutcome outcome;
-  CURL* handle = nullptr;
-  {
-    const std::lock_guard<std::mutex> lock(pool_->mutex);
-    if (!pool_->idle.empty()) {
-      handle = pool_->idle.back();
-      pool_->idle.pop_back();
-    }
-  }
-  if (handle == nullptr) handle = curl_easy_init();
+  CURL* handle = pool_.take();
   if (handle == nullptr) {
     outcome.error = "libcurl could not start (curl_easy_init failed)";
     return outcome;
   }
-  curl_easy_reset(handle);  // options forgotten, the open connection kept
 
   Upload upload{&data, 0};
   Replies replies;
@@ -146,10 +122,7 @@ SmtpOutcome SmtpTransport::send(const std::string& from_address, const std::stri
       outcome.error = "cannot reach the SMTP server: " + what;
     }
   }
-  {
-    const std::lock_guard<std::mutex> lock(pool_->mutex);
-    pool_->idle.push_back(handle);
-  }
+  pool_.give(handle);
   return outcome;
 }
 

@@ -6,8 +6,9 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <string>
+
+#include "http_client.hpp"
 
 namespace parcours::email {
 
@@ -44,9 +45,8 @@ class SmtpTransport {
   SmtpOutcome send(const std::string& from_address, const std::string& to_address, const std::string& data);
 
  private:
-  struct Pool;
   SmtpSettings settings_;
-  std::unique_ptr<Pool> pool_;
+  http_client::HandlePool pool_;  // plugins/http-client: the same pooling as the HTTP channels
 };
 
 }  // namespace parcours::email

@@ -65,35 +65,43 @@ const std::string& Response::header(const std::string& lower_case_name) const {
   return it == headers.end() ? empty : it->second;
 }
 
-struct Client::Pool {
-  std::mutex mutex;
-  std::vector<CURL*> idle;
-};
-
-Client::Client() : pool_(std::make_unique<Pool>()) {
+HandlePool::HandlePool() {
   static GlobalInit init;  // thread-safe once; libcurl's global state for the plugin's life
 }
 
-Client::~Client() {
-  for (CURL* handle : pool_->idle) curl_easy_cleanup(handle);
+HandlePool::~HandlePool() {
+  for (CURL* handle : idle_) curl_easy_cleanup(handle);
 }
 
-Response Client::perform(const Request& request) {
+CURL* HandlePool::take() {
   CURL* handle = nullptr;
   {
-    const std::lock_guard<std::mutex> lock(pool_->mutex);
-    if (!pool_->idle.empty()) {
-      handle = pool_->idle.back();
-      pool_->idle.pop_back();
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      handle = idle_.back();
+      idle_.pop_back();
     }
   }
-  if (handle == nullptr) handle = curl_easy_init();
+  if (handle == nullptr) return curl_easy_init();
+  curl_easy_reset(handle);  // keeps the live connection and caches, forgets the options
+  return handle;
+}
+
+void HandlePool::give(CURL* handle) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(handle);
+}
+
+Client::Client() = default;
+Client::~Client() = default;
+
+Response Client::perform(const Request& request) {
+  CURL* handle = pool_.take();
   if (handle == nullptr) {
     Response failed;
     failed.error = "libcurl could not start (curl_easy_init failed)";
     return failed;
   }
-  curl_easy_reset(handle);  // keeps the live connections and caches, forgets the options
 
   Exchange exchange;
   curl_slist* headers = nullptr;
@@ -136,10 +144,7 @@ Response Client::perform(const Request& request) {
     if (exchange.response.timed_out)
       exchange.response.error = "no answer within " + std::to_string(request.timeout.count()) + " ms";
   }
-  {
-    const std::lock_guard<std::mutex> lock(pool_->mutex);
-    pool_->idle.push_back(handle);
-  }
+  pool_.give(handle);
   return std::move(exchange.response);
 }
 

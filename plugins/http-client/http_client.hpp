@@ -7,6 +7,8 @@
 // (no user information, no query string, where tokens travel).
 #pragma once
 
+#include <curl/curl.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -39,6 +41,26 @@ struct Response {
   const std::string& header(const std::string& lower_case_name) const;
 };
 
+// Idle libcurl handles, each keeping its connection open between transfers: take() one
+// (a new one when none is idle), give() it back after the transfer. Thread-safe. Also
+// what the email plugin's SMTP transport pools its connections with.
+class HandlePool {
+ public:
+  HandlePool();  // starts libcurl's global state once for the process
+  ~HandlePool();
+  HandlePool(const HandlePool&) = delete;
+  HandlePool& operator=(const HandlePool&) = delete;
+
+  // An idle handle, reset to default options but with its connection; nullptr when
+  // libcurl cannot start one.
+  CURL* take();
+  void give(CURL* handle);
+
+ private:
+  std::mutex mutex_;
+  std::vector<CURL*> idle_;
+};
+
 // One per plugin instance. perform() may be called from several threads at once: each
 // call takes an idle connection handle from the pool (or opens one), so connections
 // are reused from message to message.
@@ -52,8 +74,7 @@ class Client {
   Response perform(const Request& request);
 
  private:
-  struct Pool;
-  std::unique_ptr<Pool> pool_;
+  HandlePool pool_;
 };
 
 // application/x-www-form-urlencoded, in the order given.

@@ -17,6 +17,18 @@ E164 = re.compile(r"\+[1-9]\d{1,14}")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def send_json(handler, status, body, headers=None, content_type="application/json; charset=utf-8"):
+    """Answers the request `handler` holds with `body` as JSON."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def twilio_error(code, message, status):
     return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
             "status": status}
@@ -39,14 +51,7 @@ class TwilioStandIn:
                 pass
 
             def reply(self, status, body, headers=None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body, headers)
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -162,14 +167,7 @@ class GraphStandIn:
             self.requests.append((request.command, path, params))
 
         def answer(status, payload, headers=None):
-            data = json.dumps(payload).encode()
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                request.send_header(name, value)
-            request.end_headers()
-            request.wfile.write(data)
+            send_json(request, status, payload, headers, "application/json")
 
         if "access_token" in query:
             self.refusals.append("the access token travelled in the URL")

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -83,6 +84,13 @@ def copy_demo_config(root):
     end = text.index("\n[", start + 1)
     client.write_text(text[:start] + '[channels.email]\nplugin = "file"\npath = "var/outbox/demo-email.jsonl"\n' +
                       text[end:])
+
+
+def free_port():
+    """A TCP port nobody listens on now, for a server a test starts (SMTP, a stand-in)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class R:  # what check() prints on failure

@@ -24,17 +24,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from cli_harness import check, finish, run, source_dir
-from service_harness import ADMIN, Host, R, eventually
+from service_harness import ADMIN, Host, R, eventually, free_port
 
 PASSWORD = "s3cret-smtp-pass-4242"
 KEY = "shop-key-0123456789abcdef"
 PUBLIC = "http://parcours.test"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Recorder:
@@ -154,22 +148,14 @@ send = "log"
 transactional = true
 text = "opened {{event.message}}"
 """
-TO_DOWN = """[entry]
-on = "ping-down"
-[[steps]]
-send = "down"
-transactional = true
-subject = "x"
-text = "x"
-"""
-TO_HANGS = """[entry]
-on = "ping-hangs"
-[[steps]]
-send = "hangs"
-transactional = true
-subject = "x"
-text = "x"
-"""
+
+
+def ping(channel):
+    """A journey that sends one message on `channel` when a `ping-<channel>` event comes."""
+    return f'[entry]\non = "ping-{channel}"\n[[steps]]\nsend = "{channel}"\ntransactional = true\n' \
+           'subject = "x"\ntext = "x"\n'
+
+
 TO_EML = """[entry]
 on = "receipt"
 [[steps]]
@@ -229,7 +215,7 @@ with tempfile.TemporaryDirectory() as tmp:
     (root / "config/parcours.toml").write_text(
         f'[server]\npublic_url = "{PUBLIC}"\nadmin_token = "${{PARCOURS_ADMIN_TOKEN}}"\n')
     (root / "config/clients/shop/client.toml").write_text(client_toml(smtp_port, down_port, hang_port, cert))
-    for name, text in {"welcome": WELCOME, "on-click": ON_CLICK, "on-open": ON_OPEN, "to-down": TO_DOWN, "to-hangs": TO_HANGS,
+    for name, text in {"welcome": WELCOME, "on-click": ON_CLICK, "on-open": ON_OPEN, "to-down": ping("down"), "to-hangs": ping("hangs"),
                        "to-eml": TO_EML}.items():
         (root / f"config/clients/shop/journeys/{name}.toml").write_text(text)
     os.environ["SMTP_PASSWORD"] = PASSWORD

@@ -10,7 +10,6 @@ import collections
 import json
 import os
 import shutil
-import socket
 import tempfile
 import threading
 from datetime import datetime
@@ -20,19 +19,13 @@ from aiosmtpd.controller import Controller
 
 from cli_harness import check, finish, source_dir
 from provider_standins import GraphStandIn, TwilioStandIn
-from service_harness import ADMIN, Host, R
+from service_harness import ADMIN, Host, R, free_port
 
 KEY = "live-key-0123456789abcdef"
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 SMS_TOKEN = "sms-token-for-the-live-examples"
 FB_TOKEN = "EAAB-live-examples-token"
 AUDIENCE = "1001"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mailbox:
