@@ -175,6 +175,7 @@ HttpResponse admin_route(host::Service& service, const std::vector<std::string>&
 std::string route_label(const std::vector<std::string>& path) {
   if (path.empty()) return "/";
   if (path[0] == "u") return "/u/{token}";
+  if (path.size() == 1 && path[0] == "popup.js") return "/popup.js";
   if (path.size() == 3 && path[0] == "t" && (path[1] == "o" || path[1] == "c")) return "/t/" + path[1] + "/{token}";
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") {
     std::string label = "/v1/clients/{client}";

@@ -181,13 +181,15 @@ with tempfile.TemporaryDirectory() as tmp:
           steps.get("offer") == {"step": "offer", "kind": "send", "channel": "email", "entered": len(arm1),
                                  "queued": len(arm1), "sent": count(arm1, True), "delivered": count(arm1, True),
                                  "failed": 0, "suppressed": count(arm1, False),
-                                 "suppressed_by": {"consent": count(arm1, False), "pressure": 0}},
+                                 "suppressed_by": {"consent": count(arm1, False), "pressure": 0},
+                                 "opened": 0, "clicked": 0},
           R(0, json.dumps(steps.get("offer"))))
     check("the second email the same day: nothing sent, suppressed by pressure or for want of consent",
           steps.get("again") == {"step": "again", "kind": "send", "channel": "email", "entered": len(arm1),
                                  "queued": len(arm1), "sent": 0, "delivered": 0, "failed": 0,
                                  "suppressed": len(arm1),
-                                 "suppressed_by": {"consent": count(arm1, False), "pressure": count(arm1, True)}},
+                                 "suppressed_by": {"consent": count(arm1, False), "pressure": count(arm1, True)},
+                                 "opened": 0, "clicked": 0},
           R(0, json.dumps(steps.get("again"))))
     check("waiting now: arm 1 at `window` and arm 2 at `later`, less those who bought",
           steps.get("window") == {"step": "window", "kind": "wait", "entered": len(arm1),
@@ -209,7 +211,8 @@ with tempfile.TemporaryDirectory() as tmp:
           steps.get("late-offer") == {"step": "late-offer", "kind": "send", "channel": "broken", "entered": late,
                                       "queued": late, "sent": late_consenting, "delivered": 0, "failed": 0,
                                       "suppressed": late - late_consenting,
-                                      "suppressed_by": {"consent": late - late_consenting, "pressure": 0}} and
+                                      "suppressed_by": {"consent": late - late_consenting, "pressure": 0},
+                                      "opened": 0, "clicked": 0} and
           steps.get("step 7") == {"step": "step 7", "kind": "wait", "entered": late, "waiting": late},
           R(0, json.dumps(steps)))
 

@@ -62,6 +62,8 @@ TEST_CASE("a journey page holds the drawing as given and a row of counts per ste
   offer.delivered = 2;
   offer.suppressed = 1;
   offer.suppressed_by.consent = 1;
+  offer.opened = 2;
+  offer.clicked = 1;
   auto& wait = counts.steps.emplace_back();
   wait.label = "step 3";
   wait.kind = journey::StepKind::wait;
@@ -76,7 +78,8 @@ TEST_CASE("a journey page holds the drawing as given and a row of counts per ste
                             "<td data-counter=\"queued\">3</td><td data-counter=\"sent\">2</td>"
                             "<td data-counter=\"delivered\">2</td><td data-counter=\"failed\">0</td>"
                             "<td data-counter=\"suppressed\">1</td><td data-counter=\"suppressed:consent\">1</td>"
-                            "<td data-counter=\"suppressed:pressure\">0</td></tr>"));
+                            "<td data-counter=\"suppressed:pressure\">0</td><td data-counter=\"opened\">2</td>"
+                            "<td data-counter=\"clicked\">1</td></tr>"));
   CHECK_THAT(html, Contains("<tr id=\"row-step-step-3\" data-step=\"step 3\">"));
   CHECK_THAT(html, Contains("<td data-counter=\"waiting\">2</td>"));
   CHECK_THAT(html, Contains("<tr data-step=\"pick\" data-arm=\"1\"><td>pick</td><td>1</td><td class=\"text\">offer</td>"
