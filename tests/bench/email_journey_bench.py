@@ -72,6 +72,11 @@ def sink_status(status):
         return {"count": 0}
 
 
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load():
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -134,6 +139,7 @@ with tempfile.TemporaryDirectory() as tmp:
     while sink_status(status)["count"] < args.journeys and time.time() - started < args.timeout:
         time.sleep(0.1)
     rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
+    host_cpu, sink_cpu = cpu_seconds(host.pid), cpu_seconds(sink.pid)
     host.send_signal(signal.SIGTERM)
     host.wait()
     sink.send_signal(signal.SIGTERM)
@@ -148,6 +154,9 @@ with tempfile.TemporaryDirectory() as tmp:
           f"after the first POST")
     print(f"journey: {rate:,.0f} completed journeys/s ({rate_after_wait:,.0f}/s without the 1 s wait); "
           f"peak RSS {rss / 1024:.1f} MB; {rate / baseline_rate:.0%} of the transport alone")
+    print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
+          f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
+          f"{os.cpu_count()} cores")
     print(f"load average at the end: {load()}")
     if done < args.journeys:
         print("host log:\n" + (work / "host.log").read_text()[-3000:])
