@@ -16,18 +16,9 @@
 using parcours::engine::SendOutcome;
 using test::EngineFixture;
 using test::Journeys;
+using test::kEmailThenSms;
 
 namespace {
-
-const std::string kEmailThenSms = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "mail"
-[[steps]]
-send = "sms"
-text = "text"
-)toml";
 
 // Email answers only once the test opens the gate; SMS at once.
 struct GatedSender final : parcours::engine::ChannelSender {

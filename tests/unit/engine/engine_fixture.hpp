@@ -72,6 +72,18 @@ struct FakeData final : parcours::engine::DataLookup {
   }
 };
 
+// An email, then an SMS, on a `go` event: two channels, to see one paced, capped or
+// held back and not the other.
+inline const std::string kEmailThenSms = R"toml([entry]
+on = "go"
+[[steps]]
+send = "email"
+text = "mail"
+[[steps]]
+send = "sms"
+text = "text"
+)toml";
+
 // File name (without .toml) → TOML. Named, so that `EngineFixture f(Journeys{{...}})`
 // is not read as a pair of iterators.
 using Journeys = std::map<std::string, std::string>;

@@ -12,6 +12,7 @@
 
 using test::EngineFixture;
 using test::Journeys;
+using test::kEmailThenSms;
 using test::kStart;
 
 namespace {
@@ -21,17 +22,6 @@ on = "go"
 [[steps]]
 send = "email"
 text = "hi"
-)toml";
-
-// An email, then an SMS: two channels, to see one paced or capped and not the other.
-const std::string kEmailThenSms = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "mail"
-[[steps]]
-send = "sms"
-text = "text"
 )toml";
 
 std::string client_with(const std::string& email_extra, const std::string& sms_extra = "") {
