@@ -61,3 +61,17 @@ function(parcours_add_plugin name)
     install(TARGETS ${name} LIBRARY DESTINATION ${_destination})
   endif()
 endfunction()
+
+# parcours_plugin_library(<target>)
+#
+# Compiles an existing STATIC library the way a plugin is compiled, so that it can be
+# linked into one (or several) of them: position-independent code, C++20, and hidden
+# visibility, so that the plugin still exports parcours_plugin_entry alone. For the
+# logic a plugin shares with its unit tests, or with other plugins.
+function(parcours_plugin_library target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
