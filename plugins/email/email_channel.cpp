@@ -111,7 +111,17 @@ class EmailChannel final : public parcours::Channel {
         throw SettingError("setting 'ca_file': cannot read " + smtp.ca_file + ": " + std::strerror(errno));
       smtp.verify = settings.boolean("tls_verify");
       smtp.timeout = settings.duration("timeout");
-      transport_ = std::make_unique<parcours::email::SmtpTransport>(std::move(smtp));
+      const std::int64_t connections = settings.integer("connections");
+      if (connections < 1 || connections > 64)
+        throw SettingError("setting 'connections' must be between 1 and 64, not " + std::to_string(connections));
+      smtp.connections = static_cast<int>(connections);
+      try {
+        transport_ = std::make_unique<parcours::email::SmtpTransport>(std::move(smtp));
+      } catch (const std::invalid_argument& error) {
+        throw SettingError(std::string("setting 'url': ") + error.what());
+      } catch (const std::runtime_error& error) {
+        throw SettingError(std::string("setting 'ca_file': ") + error.what());
+      }
     } else {
       throw SettingError("setting 'url' must start with smtp://, smtps:// or file://, not '" +
                          (scheme.empty() ? url.substr(0, 20) : scheme + "://") + "'");
@@ -217,7 +227,7 @@ PARCOURS_PLUGIN(EmailChannel,
   .id = "email",
   .version = PARCOURS_EMAIL_PLUGIN_VERSION,
   .kind = parcours::Kind::channel,
-  .description = "Email over SMTP (STARTTLS, AUTH, pooled connections) or as .eml files, with tracking",
+  .description = "Email over SMTP (pipelining on pooled connections, STARTTLS, AUTH) or as .eml files, with tracking",
   .settings = {
     {"url", parcours::Type::string, parcours::required,
      "smtp://host:port, smtps://host:port (TLS from the start), or file://folder (one .eml a message)"},
@@ -233,7 +243,9 @@ PARCOURS_PLUGIN(EmailChannel,
     {"tracking", parcours::Type::boolean, parcours::defaults_to(true),
      "Open pixel and click tracking in HTML messages (done by the host)"},
     {"timeout", parcours::Type::duration, parcours::defaults_to("30s"),
-     "Longest a message may take on the SMTP connection; then it is retried"},
+     "Longest wait for any one SMTP reply; then the message is retried"},
+    {"connections", parcours::Type::integer, parcours::defaults_to(4),
+     "SMTP connections open at once, at most (each streams messages with PIPELINING)"},
   },
   .params = {
     {"to", parcours::Type::string, parcours::optional,

@@ -1,129 +1,213 @@
 #include "smtp_transport.hpp"
 
-#include <curl/curl.h>
+#include <future>
+#include <optional>
 
-#include <algorithm>
-#include <cstring>
+#include "smtp_session.hpp"
+#include "smtp_socket.hpp"
 
 namespace parcours::email {
+
+struct SmtpTransport::Job {
+  std::string_view from;
+  std::string_view to;
+  std::string_view data;
+  std::promise<SmtpOutcome> answer;
+};
+
 namespace {
 
-struct Upload {
-  const std::string* data = nullptr;
-  std::size_t offset = 0;
-};
+using Clock = std::chrono::steady_clock;
 
-std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
-  auto* upload = static_cast<Upload*>(user);
-  const std::size_t n = std::min(size * count, upload->data->size() - upload->offset);
-  std::memcpy(buffer, upload->data->data() + upload->offset, n);
-  upload->offset += n;
-  return n;
+// MAIL FROM, RCPT TO and DATA of one message.
+void append_envelope(std::string& out, std::string_view from, std::string_view to) {
+  out.append("MAIL FROM:<").append(from).append(">\r\nRCPT TO:<").append(to).append(">\r\nDATA\r\n");
 }
 
-// The server's replies during one message: the last one, and the first refusal (after
-// which libcurl says QUIT, whose "221 Bye" would hide why).
-struct Replies {
-  std::string last;
-  std::string refusal;
-};
-
-// For SMTP, libcurl hands the header callback each reply line of the server.
-std::size_t on_reply(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* replies = static_cast<Replies*>(user);
-  std::string* reply = &replies->last;
-  const std::size_t bytes = size * count;
-  std::string line(data, bytes);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  // A multi-line reply ("250-..." then "250 ...") is kept whole; a new reply replaces it.
-  if (line.size() >= 4 && line[3] == '-') {
-    if (!reply->empty() && (reply->size() < 4 || (*reply)[3] != '-')) reply->clear();
-    *reply += (reply->empty() ? "" : " ") + line;
-  } else if (!line.empty()) {
-    if (!reply->empty() && reply->size() >= 4 && (*reply)[3] == '-' && reply->compare(0, 3, line, 0, 3) == 0)
-      *reply += " " + line;
-    else
-      *reply = line;
+// The message as DATA carries it (RFC 5321 §4.5.2): a dot opening a line doubled,
+// CRLF at the end, then the lone dot that ends it.
+void append_content(std::string& out, std::string_view data) {
+  out.reserve(out.size() + data.size() + 8);
+  std::size_t line = 0;
+  while (line < data.size()) {
+    if (data[line] == '.') out += '.';
+    const std::size_t end = data.find('\n', line);
+    const std::size_t next = end == std::string_view::npos ? data.size() : end + 1;
+    out.append(data.substr(line, next - line));
+    line = next;
   }
-  if (replies->refusal.empty() && (reply->starts_with('4') || reply->starts_with('5')) && reply->size() >= 4 &&
-      (*reply)[3] == ' ')
-    replies->refusal = *reply;
-  return bytes;
+  if (!data.empty() && !data.ends_with("\r\n")) out.append(data.ends_with('\n') ? "" : "\r\n");
+  out.append(".\r\n");
+}
+
+SmtpOutcome answered(const SmtpReply& reply) {
+  SmtpOutcome outcome;
+  outcome.code = reply.code;
+  outcome.reply = reply.text;
+  if (reply.code == 250) {
+    outcome.kind = SmtpOutcome::Kind::accepted;
+  } else if (reply.code >= 500) {
+    outcome.kind = SmtpOutcome::Kind::permanent;
+    outcome.error = "the SMTP server refused the message: " + reply.text;
+  } else {
+    outcome.kind = SmtpOutcome::Kind::transient;
+    outcome.error = "the SMTP server deferred the message: " + reply.text;
+  }
+  return outcome;
+}
+
+SmtpOutcome not_sent(std::string error) {
+  SmtpOutcome outcome;
+  outcome.kind = SmtpOutcome::Kind::transient;
+  outcome.error = std::move(error);
+  return outcome;
 }
 
 }  // namespace
 
-SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {}
+SmtpTransport::SmtpTransport(SmtpSettings settings)
+    : settings_(std::move(settings)), endpoint_(std::make_unique<SmtpEndpoint>(parse_smtp_url(settings_.url))) {
+  if (settings_.connections < 1) settings_.connections = 1;
+  if (endpoint_->implicit_tls || settings_.starttls != SmtpSettings::StartTls::off)
+    tls_ = std::make_unique<TlsContext>(settings_.ca_file, settings_.verify);
+}
 
-SmtpTransport::~SmtpTransport() = default;
-
-SmtpOutcome SmtpTransport::send(const std::string& from_address, const std::string& to_address,
-                                const std::string& data) {
-  SmtpOutcome outcome;
-  CURL* handle = pool_.take();
-  if (handle == nullptr) {
-    outcome.error = "libcurl could not start (curl_easy_init failed)";
-    return outcome;
+SmtpTransport::~SmtpTransport() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
   }
+  work_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
 
-  Upload upload{&data, 0};
-  Replies replies;
-  char error_buffer[CURL_ERROR_SIZE] = "";
-  const std::string mail_from = "<" + from_address + ">";
-  curl_slist* recipients = curl_slist_append(nullptr, ("<" + to_address + ">").c_str());
-
-  curl_easy_setopt(handle, CURLOPT_URL, settings_.url.c_str());
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(handle, CURLOPT_MAIL_FROM, mail_from.c_str());
-  curl_easy_setopt(handle, CURLOPT_MAIL_RCPT, recipients);
-  curl_easy_setopt(handle, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(handle, CURLOPT_READFUNCTION, on_read);
-  curl_easy_setopt(handle, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
-  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_reply);
-  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &replies);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(handle, CURLOPT_USE_SSL,
-                   settings_.starttls == SmtpSettings::StartTls::required ? static_cast<long>(CURLUSESSL_ALL)
-                   : settings_.starttls == SmtpSettings::StartTls::off    ? static_cast<long>(CURLUSESSL_NONE)
-                                                                          : static_cast<long>(CURLUSESSL_TRY));
-  if (!settings_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, settings_.ca_file.c_str());
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, settings_.verify ? 1L : 0L);
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, settings_.verify ? 2L : 0L);
-  if (!settings_.username.empty()) {
-    curl_easy_setopt(handle, CURLOPT_USERNAME, settings_.username.c_str());
-    curl_easy_setopt(handle, CURLOPT_PASSWORD, settings_.password.c_str());
+SmtpOutcome SmtpTransport::send(std::string_view from_address, std::string_view to_address, std::string_view data) {
+  Job job{from_address, to_address, data, {}};
+  std::future<SmtpOutcome> answer = job.answer.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return not_sent("the channel is stopping");
+    queue_.push_back(&job);
+    // Another connection while messages outnumber the free ones, up to `connections`.
+    if (idle_threads_ < queue_.size() && threads_.size() < static_cast<std::size_t>(settings_.connections))
+      threads_.emplace_back([this] { serve(); });
   }
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<std::int64_t>(settings_.timeout.count(), 10'000)));
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: the host has threads
-  curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
+  work_.notify_one();
+  return answer.get();
+}
 
-  const CURLcode code = curl_easy_perform(handle);
-  curl_slist_free_all(recipients);
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &outcome.code);
-  outcome.reply = replies.refusal.empty() ? replies.last : replies.refusal;
-  if (code == CURLE_OK) {
-    outcome.kind = SmtpOutcome::Kind::accepted;
-  } else {
-    const std::string what = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
-    if (code == CURLE_OPERATION_TIMEDOUT) {
-      outcome.kind = SmtpOutcome::Kind::transient;
-      outcome.error = "the SMTP server did not answer within " + std::to_string(settings_.timeout.count()) + " ms";
-    } else if (outcome.code >= 500 && outcome.code < 600) {
-      outcome.kind = SmtpOutcome::Kind::permanent;
-      outcome.error = "the SMTP server refused the message: " + (outcome.reply.empty() ? what : outcome.reply);
-    } else if (outcome.code >= 400 && outcome.code < 500) {
-      outcome.kind = SmtpOutcome::Kind::transient;
-      outcome.error = "the SMTP server deferred the message: " + (outcome.reply.empty() ? what : outcome.reply);
-    } else {
-      outcome.kind = SmtpOutcome::Kind::transient;
-      outcome.error = "cannot reach the SMTP server: " + what;
+SmtpTransport::Job* SmtpTransport::take(bool wait, std::optional<Clock::time_point> until) {
+  std::unique_lock lock(mutex_);
+  if (wait) {
+    ++idle_threads_;
+    const auto ready = [&] { return stopping_ || !queue_.empty(); };
+    if (until) work_.wait_until(lock, *until, ready);
+    else work_.wait(lock, ready);
+    --idle_threads_;
+  }
+  if (queue_.empty()) return nullptr;
+  Job* job = queue_.front();
+  queue_.pop_front();
+  return job;
+}
+
+void SmtpTransport::serve() {
+  SmtpSession session(settings_, *endpoint_, tls_.get());
+  while (true) {
+    // An open connection waits `idle` for work, then says QUIT; a closed one waits as
+    // long as it takes.
+    Job* job = take(true, session.is_open() ? std::optional(Clock::now() + settings_.idle) : std::nullopt);
+    if (job != nullptr) {
+      stream(session, job);
+      continue;
     }
+    session.quit();
+    std::lock_guard lock(mutex_);
+    if (stopping_ && queue_.empty()) return;
   }
-  pool_.give(handle);
-  return outcome;
+}
+
+std::string SmtpTransport::failure_text(const std::exception& failure) const {
+  if (const auto* socket_error = dynamic_cast<const SocketError*>(&failure); socket_error && socket_error->timed_out)
+    return "the SMTP server did not answer within " + std::to_string(settings_.timeout.count()) + " ms (" +
+           failure.what() + ")";
+  if (dynamic_cast<const SessionRefused*>(&failure) != nullptr) return failure.what();
+  return std::string("cannot reach the SMTP server: ") + failure.what();
+}
+
+void SmtpTransport::stream(SmtpSession& session, Job* first) {
+  Job* current = first;
+  Job* next = nullptr;           // a message whose envelope went out behind `current`'s data
+  bool envelope_written = false;  // `current`'s MAIL, RCPT and DATA are on the wire
+  const auto finish = [](Job*& job, SmtpOutcome outcome) {
+    job->answer.set_value(std::move(outcome));
+    job = nullptr;
+  };
+  try {
+    // A pooled connection the server gave up on while idle (421 or FIN): a new one.
+    if (session.is_open() && session.gone_quiet_and_closed()) session.close();
+    if (!session.is_open()) {
+      try {
+        session.open();
+      } catch (const std::exception& failure) {
+        // What stops this connection stops the others: every message waiting now is
+        // answered at once (and retried by the host) rather than each in turn.
+        const std::string why = failure_text(failure);
+        finish(current, not_sent(why));
+        while (Job* waiting = take(false)) finish(waiting, not_sent(why));
+        session.close();
+        return;
+      }
+    }
+    std::string out;
+    while (current != nullptr) {
+      // The envelope: in one write with pipelining (three replies to read), else one
+      // command at a time.
+      SmtpReply mail, rcpt, data;
+      if (session.pipelining()) {
+        if (!envelope_written) {
+          out.clear();
+          append_envelope(out, current->from, current->to);
+          session.write(out);
+        }
+        mail = session.read_reply();
+        rcpt = session.read_reply();
+        data = session.read_reply();
+      } else {
+        mail = session.command("MAIL FROM:<" + std::string(current->from) + ">\r\n");
+        if (mail.positive()) rcpt = session.command("RCPT TO:<" + std::string(current->to) + ">\r\n");
+        if (rcpt.positive()) data = session.command("DATA\r\n");
+      }
+      if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
+        if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
+        // The first refusal says why; a transaction MAIL opened is reset.
+        const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
+        finish(current, answered(refusal));
+        if (mail.positive()) session.command("RSET\r\n");
+        if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
+        current = take(false);
+        envelope_written = false;
+        continue;
+      }
+      // The data, and behind it the next message's envelope: one round trip a message.
+      out.clear();
+      append_content(out, current->data);
+      if (session.pipelining() && (next = take(false)) != nullptr) append_envelope(out, next->from, next->to);
+      session.write(out);
+      const SmtpReply reply = session.read_reply();
+      finish(current, answered(reply));
+      if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
+      current = next;
+      envelope_written = next != nullptr;
+      next = nullptr;
+      if (current == nullptr) current = take(false);
+    }
+  } catch (const std::exception& failure) {
+    const std::string why = failure_text(failure);
+    if (current != nullptr) finish(current, not_sent(why));
+    if (next != nullptr) finish(next, not_sent(why));
+    session.close();
+  }
 }
 
 }  // namespace parcours::email

@@ -1,25 +1,43 @@
-// Sending one message over SMTP with libcurl: smtp:// with STARTTLS (tried, required or
-// off) or smtps:// (TLS from the start), AUTH when a username is set. Connections are
-// pooled: each idle curl handle keeps its connection open, so consecutive messages on
-// one instance skip the TCP, TLS and EHLO/AUTH handshakes. The server's last reply is
-// kept, because what a refusal means is in its code and text.
+// Sending messages over SMTP on a few pooled connections that stream: each connection
+// has a thread of its own that takes queued messages and, when the server offers
+// PIPELINING (RFC 2920), sends a message's data, its end and the next message's
+// MAIL FROM, RCPT TO and DATA in one write, so that a message costs one round trip on
+// a warm connection (four with one command at a time, as libcurl 7.88 speaks SMTP; see
+// README.md, "How messages travel"). Without PIPELINING each command waits for its
+// reply. Connections open when messages wait and no connection is free (up to
+// `connections`), are reused while messages come, and are closed after 30 s idle.
+//
+// smtp:// with STARTTLS (when offered, required, or off), smtps:// (TLS from the first
+// byte), AUTH PLAIN or LOGIN; certificates checked against the system's CAs and
+// `ca_file`. The server's reply to each message is kept, because what a refusal means
+// is in its code and text.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
-
-#include "http_client.hpp"
+#include <string_view>
+#include <thread>
+#include <vector>
 
 namespace parcours::email {
 
 struct SmtpSettings {
-  std::string url;  // smtp://host[:port] or smtps://host[:port]
+  std::string url;  // smtp://host[:port][/ehlo-domain] or smtps://host[:port]
   std::string username;
   std::string password;
   enum class StartTls { try_it, required, off } starttls = StartTls::try_it;
   std::string ca_file;  // trust this CA bundle too (a test or in-house server)
   bool verify = true;   // check the server's certificate and name
-  std::chrono::milliseconds timeout{30'000};
+  std::chrono::milliseconds timeout{30'000};  // the longest wait for any one reply
+  int connections = 4;                        // open at once, at most
+  std::chrono::milliseconds idle{30'000};     // a connection unused this long is closed
 };
 
 struct SmtpOutcome {
@@ -29,24 +47,50 @@ struct SmtpOutcome {
     permanent   // 5xx: the server refused it for good
   };
   Kind kind = Kind::transient;
-  long code = 0;      // the server's last reply code, 0 when none came
-  std::string reply;  // the server's last reply line(s), e.g. "250 2.0.0 Ok: queued as 4Bx"
+  long code = 0;      // the server's reply code, 0 when none came
+  std::string reply;  // the server's reply, e.g. "250 2.0.0 Ok: queued as 4Bx"
   std::string error;  // what went wrong, for the message log (no secret in it)
 };
 
+class TlsContext;
+class SmtpSession;
+struct SmtpEndpoint;
+
 class SmtpTransport {
  public:
+  // Throws std::invalid_argument for a URL it cannot use, std::runtime_error when TLS
+  // cannot be set up (an unreadable ca_file).
   explicit SmtpTransport(SmtpSettings settings);
+  // Sends what is queued, says QUIT on every connection and joins their threads.
   ~SmtpTransport();
   SmtpTransport(const SmtpTransport&) = delete;
   SmtpTransport& operator=(const SmtpTransport&) = delete;
 
-  // `data` is the whole message (mime_message.hpp); may be called from several threads.
-  SmtpOutcome send(const std::string& from_address, const std::string& to_address, const std::string& data);
+  // `data` is the whole message (mime_message.hpp), not dot-stuffed; returns when the
+  // server answered it. May be called from many threads at once: that is what lets a
+  // connection stream.
+  SmtpOutcome send(std::string_view from_address, std::string_view to_address, std::string_view data);
 
  private:
+  struct Job;
   SmtpSettings settings_;
-  http_client::HandlePool pool_;  // plugins/http-client: the same pooling as the HTTP channels
+  std::unique_ptr<SmtpEndpoint> endpoint_;
+  std::unique_ptr<TlsContext> tls_;
+
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::deque<Job*> queue_;
+  std::vector<std::thread> threads_;
+  std::size_t idle_threads_ = 0;
+  bool stopping_ = false;
+
+  void serve();
+  // The next queued message: waiting until `until` (or stop) when `wait`.
+  Job* take(bool wait, std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
+  // Sends `first` and whatever the queue holds while this connection is busy.
+  void stream(SmtpSession& session, Job* first);
+  // The message log's sentence for a connection that failed.
+  std::string failure_text(const std::exception& failure) const;
 };
 
 }  // namespace parcours::email

@@ -42,8 +42,7 @@ struct Response {
 };
 
 // Idle libcurl handles, each keeping its connection open between transfers: take() one
-// (a new one when none is idle), give() it back after the transfer. Thread-safe. Also
-// what the email plugin's SMTP transport pools its connections with.
+// (a new one when none is idle), give() it back after the transfer. Thread-safe.
 class HandlePool {
  public:
   HandlePool();  // starts libcurl's global state once for the process

@@ -11,7 +11,7 @@ with the email plugin. Prints, in one run on this machine:
      host's peak RSS (VmHWM), and the ratio of the journey's rate to the baseline.
 
 Usage: tests/bench/email_journey_bench.py [BUILD_DIR] [--journeys N] [--batch B]
-       [--concurrency C] [--sink PATH]     (default: build, 50000, 1000, 8)
+       [--concurrency C] [--connections K] [--sink PATH]     (default: build, 50000, 1000, 8, 4)
 """
 import argparse
 import http.client
@@ -31,7 +31,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("build", nargs="?", default="build")
 parser.add_argument("--journeys", type=int, default=50000)
 parser.add_argument("--batch", type=int, default=1000)
-parser.add_argument("--concurrency", type=int, default=8)
+parser.add_argument("--concurrency", type=int, default=8, help="the channel's concurrency: messages in flight")
+parser.add_argument("--connections", type=int, default=4, help="the email plugin's SMTP connections")
 parser.add_argument("--baseline-messages", type=int, default=20000)
 parser.add_argument("--sink", default=str(here.parent.parent.parent / "shared/tools/smtp-sink.py"))
 parser.add_argument("--timeout", type=float, default=300)
@@ -90,11 +91,12 @@ with tempfile.TemporaryDirectory() as tmp:
     # --- 1. the baseline: the transport alone ----------------------------------------------
     sink, port, status = start_sink(work, "baseline")
     baseline = subprocess.run([str(smtp_bench), "--url", f"smtp://127.0.0.1:{port}", "--messages",
-                               str(args.baseline_messages), "--threads", str(args.concurrency)],
+                               str(args.baseline_messages), "--threads", str(args.concurrency),
+                               "--connections", str(args.connections)],
                               capture_output=True, text=True, check=True).stdout.strip()
     sink.send_signal(signal.SIGTERM)
     sink.wait()
-    baseline_rate = float(baseline.split(", ")[3].split()[0])
+    baseline_rate = float(next(part for part in baseline.split(", ") if part.endswith("messages/s")).split()[0])
     print("baseline " + baseline)
 
     # --- 2. the journey -------------------------------------------------------------------
@@ -105,7 +107,7 @@ with tempfile.TemporaryDirectory() as tmp:
     (config / "client.toml").write_text(
         'require_consent = false\napi_keys = ["bench-key-0123456789abcdef"]\n'
         f'[channels.email]\nplugin = "email"\nurl = "smtp://127.0.0.1:{port}"\nfrom = "Shop <hello@shop.test>"\n'
-        f'starttls = "off"\nconcurrency = {args.concurrency}\n')
+        f'starttls = "off"\nconcurrency = {args.concurrency}\nconnections = {args.connections}\n')
     (config / "journeys/welcome.toml").write_text(
         '[entry]\non = "signup"\n[[steps]]\nwait = "1s"\n[[steps]]\nsend = "email"\n'
         'subject = "Welcome, {{contact.first_name}}"\n'

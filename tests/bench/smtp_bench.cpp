@@ -1,9 +1,10 @@
 // The SMTP leg alone, as a baseline for the welcome-journey benchmark
-// (email_journey_bench.py): the email plugin's own transport (pooled libcurl
-// connections) sending one composed message over and over from N threads to a sink,
-// with no engine, store or HTTP in front. What the journey reaches is read against this.
+// (email_journey_bench.py): the email plugin's own transport (pooled connections that
+// stream with PIPELINING) sending one composed message over and over from N threads to
+// a sink, with no engine, store or HTTP in front. What the journey reaches is read
+// against this.
 //
-//   parcours_smtp_bench --url smtp://127.0.0.1:2525 --messages 20000 --threads 8
+//   parcours_smtp_bench --url smtp://127.0.0.1:2525 --messages 20000 --threads 8 --connections 4
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   std::string url = "smtp://127.0.0.1:2525";
   long messages = 20000;
   int threads = 8;
+  int connections = 4;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--url")
@@ -27,8 +29,10 @@ int main(int argc, char** argv) {
       messages = std::atol(argv[i + 1]);
     else if (flag == "--threads")
       threads = std::atoi(argv[i + 1]);
+    else if (flag == "--connections")
+      connections = std::atoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--url U] [--messages N] [--threads T]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--url U] [--messages N] [--threads T] [--connections C]\n", argv[0]);
       return 2;
     }
   }
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
   parcours::email::SmtpSettings settings;
   settings.url = url;
   settings.starttls = parcours::email::SmtpSettings::StartTls::off;
+  settings.connections = connections;
   parcours::email::SmtpTransport transport(settings);
   std::atomic<long> next{0}, failed{0};
   const auto start = std::chrono::steady_clock::now();
@@ -56,7 +61,7 @@ int main(int argc, char** argv) {
     });
   for (auto& thread : pool) thread.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("smtp: %ld messages, %d threads, %.2f s, %.0f messages/s, %ld failed\n", messages, threads, seconds,
-              static_cast<double>(messages) / seconds, failed.load());
+  std::printf("smtp: %ld messages, %d threads, %d connections, %.2f s, %.0f messages/s, %ld failed\n", messages,
+              threads, connections, seconds, static_cast<double>(messages) / seconds, failed.load());
   return failed.load() == 0 ? 0 : 1;
 }
