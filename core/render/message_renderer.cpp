@@ -20,43 +20,66 @@ namespace {
 
 // Template files are read once and again only when they change on disk, so that an
 // agency editing a template sees the change without a restart, and a busy dispatcher
-// does not read three files per message.
+// does not read three files per message. What is on disk is looked at again at most
+// once a second per file and per partials folder (as nginx's open_file_cache_valid):
+// a stat and a directory listing per message cost more than rendering it.
 class FileCache {
  public:
   // The file's content, or nullopt when it does not exist.
   std::optional<std::string> read(const fs::path& path) {
-    std::error_code error;
-    const auto modified = fs::last_write_time(path, error);
-    if (error) return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
     auto& entry = files_[path.native()];
-    if (entry.loaded && entry.modified == modified) return entry.content;
+    if (entry.checked && now - *entry.checked < kRevalidate) return entry.content;
+    std::error_code error;
+    const auto modified = fs::last_write_time(path, error);
+    entry.checked = now;
+    if (error) {
+      entry = Entry{now, std::nullopt, {}};
+      return std::nullopt;
+    }
+    if (entry.content && entry.modified == modified) return entry.content;
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path.string());
     std::ostringstream content;
     content << in.rdbuf();
-    entry = {true, modified, content.str()};
+    entry = Entry{now, content.str(), modified};
     return entry.content;
   }
 
-  Partials partials(const fs::path& folder) {
-    Partials partials;
+  // The folder's `*.mustache` files by name; shared, so a message copies nothing.
+  std::shared_ptr<const Partials> partials(const fs::path& folder) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(mutex_);
+      const auto& listed = folders_[folder.native()];
+      if (listed.partials && now - listed.checked < kRevalidate) return listed.partials;
+    }
+    auto partials = std::make_shared<Partials>();
     std::error_code error;
     for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
       if (it->path().extension() != ".mustache") continue;
-      if (auto content = read(it->path())) partials.emplace(it->path().stem().string(), std::move(*content));
+      if (auto content = read(it->path())) partials->emplace(it->path().stem().string(), std::move(*content));
     }
+    std::lock_guard lock(mutex_);
+    folders_[folder.native()] = Folder{now, partials};
     return partials;
   }
 
  private:
+  static constexpr std::chrono::seconds kRevalidate{1};
   struct Entry {
-    bool loaded = false;
+    std::optional<std::chrono::steady_clock::time_point> checked;
+    std::optional<std::string> content;  // nullopt: no such file (when checked)
     fs::file_time_type modified;
-    std::string content;
+  };
+  struct Folder {
+    std::chrono::steady_clock::time_point checked;
+    std::shared_ptr<const Partials> partials;
   };
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> files_;
+  std::unordered_map<std::string, Folder> folders_;
 };
 
 FileCache& cache() {
@@ -100,7 +123,8 @@ json render_value(const json& value, LazyData& data, const Partials& partials, E
 RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
                                const std::string& data_json) {
   const json params = json::parse(params_json);
-  const Partials partials = cache().partials(templates_dir / "partials");
+  const std::shared_ptr<const Partials> shared_partials = cache().partials(templates_dir / "partials");
+  const Partials& partials = *shared_partials;
   LazyData data(data_json);
   const auto render = [&](const std::string& where, const std::string& text, Escape escape) {
     try {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "render/message_renderer.hpp"
@@ -58,15 +60,22 @@ TEST_CASE("partials come from templates/partials/*.mustache") {
   CHECK(render_message(dir.root(), R"({"template": "news"})", kData).text == "Hello\n-- pro team");
 }
 
-TEST_CASE("a changed template file is read again") {
+TEST_CASE("a changed template file or partial is read again, within a second") {
   TemporaryConfig dir;
-  dir.write("a.txt", "one");
-  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "one");
-  dir.write("a.txt", "two, longer");
-  // The cache compares modification times; make sure this one differs.
-  std::filesystem::last_write_time(dir.root() / "a.txt",
-                                   std::filesystem::last_write_time(dir.root() / "a.txt") + std::chrono::seconds(2));
-  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "two, longer");
+  dir.write("a.txt", "one {{> sign}}");
+  dir.write("partials/sign.mustache", "A");
+  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "one A");
+  dir.write("a.txt", "two, longer {{> sign}}");
+  dir.write("partials/sign.mustache", "B");
+  // The cache compares modification times; make sure these differ.
+  for (const char* file : {"a.txt", "partials/sign.mustache"})
+    std::filesystem::last_write_time(dir.root() / file,
+                                     std::filesystem::last_write_time(dir.root() / file) + std::chrono::seconds(2));
+  // Within the second the cache trusts what it read (no stat per message)...
+  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "one A");
+  // ...and after it, it looks again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(render_message(dir.root(), R"({"template": "a"})", kData).text == "two, longer B");
 }
 
 TEST_CASE("a template with no file is an error that names it and the folder") {
