@@ -278,9 +278,8 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
         const std::string unsubscribe =
             links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
         const auto rendered =
-            render::render_message(config.directory / "templates", message.params_json,
-                                   template_data(config, message, contact, unsubscribe, data_).dump());
-        pending.rendered = json::parse(rendered.params_json);
+            render::render_message(config.directory / "templates", json::parse(message.params_json),
+                                   template_data(config, message, contact, unsubscribe, data_), pending.rendered);
         std::string html = rendered.html;
         json links_json = json::object();
         if (links_ != nullptr) {

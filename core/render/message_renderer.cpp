@@ -90,14 +90,14 @@ FileCache& cache() {
 // The data of a message's renders, converted when the first text with a tag needs it.
 class LazyData {
  public:
-  explicit LazyData(const std::string& data_json) : data_json_(data_json) {}
+  explicit LazyData(const json& data) : data_json_(data) {}
   const RenderData& get() {
     if (!data_) data_ = std::make_unique<RenderData>(data_json_);
     return *data_;
   }
 
  private:
-  const std::string& data_json_;
+  const json& data_json_;
   std::unique_ptr<RenderData> data_;
 };
 
@@ -122,7 +122,15 @@ json render_value(const json& value, LazyData& data, const Partials& partials, E
 
 RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
                                const std::string& data_json) {
-  const json params = json::parse(params_json);
+  json rendered;
+  RenderedMessage message =
+      render_message(templates_dir, json::parse(params_json), json::parse(data_json), rendered);
+  message.params_json = rendered.dump();
+  return message;
+}
+
+RenderedMessage render_message(const fs::path& templates_dir, const json& params, const json& data_json,
+                               json& rendered) {
   const std::shared_ptr<const Partials> shared_partials = cache().partials(templates_dir / "partials");
   const Partials& partials = *shared_partials;
   LazyData data(data_json);
@@ -135,7 +143,7 @@ RenderedMessage render_message(const fs::path& templates_dir, const std::string&
   };
 
   RenderedMessage message;
-  json rendered = json::object();
+  rendered = json::object();
   std::string* parts[] = {&message.subject, &message.text, &message.html};
   const char* part_keys[] = {"subject", "text", "html"};
 
@@ -174,7 +182,6 @@ RenderedMessage render_message(const fs::path& templates_dir, const std::string&
     else if (i < 2 && !parts[i]->empty())
       rendered[part_keys[i]] = *parts[i];
   }
-  message.params_json = rendered.dump();
   return message;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace parcours::render {
@@ -22,6 +23,11 @@ struct RenderedMessage {
 // Throws std::runtime_error naming the file or parameter that cannot be read or rendered.
 RenderedMessage render_message(const std::filesystem::path& templates_dir, const std::string& params_json,
                                const std::string& data_json);
+// The same on parsed JSON, for the dispatcher (no text between its objects and the
+// renderer's): the rendered parameters go to `rendered_params`, and the result's
+// `params_json` stays empty.
+RenderedMessage render_message(const std::filesystem::path& templates_dir, const nlohmann::json& params,
+                               const nlohmann::json& data, nlohmann::json& rendered_params);
 
 // The file extensions of a template's parts, in the order they are documented.
 inline constexpr const char* kTemplateExtensions[] = {".subject", ".txt", ".html"};

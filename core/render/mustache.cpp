@@ -75,9 +75,9 @@ struct RenderData::Node {
   mstch::node node;
 };
 
-RenderData::RenderData(const std::string& data_json) : node_(std::make_unique<Node>()) {
-  node_->node = to_node(json::parse(data_json));
-}
+RenderData::RenderData(const std::string& data_json) : RenderData(json::parse(data_json)) {}
+
+RenderData::RenderData(const json& data) : node_(std::make_unique<Node>()) { node_->node = to_node(data); }
 
 RenderData::~RenderData() = default;
 

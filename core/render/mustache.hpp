@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace parcours::render {
@@ -20,6 +21,7 @@ using Partials = std::map<std::string, std::string>;
 class RenderData {
  public:
   explicit RenderData(const std::string& data_json);
+  explicit RenderData(const nlohmann::json& data);
   ~RenderData();
   RenderData(const RenderData&) = delete;
   RenderData& operator=(const RenderData&) = delete;

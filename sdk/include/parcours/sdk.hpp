@@ -368,7 +368,9 @@ struct Message {
 
   // Reads the wire form; absent fields stay empty. Throws std::invalid_argument when
   // `wire` is not an object.
-  static Message from_json(const nlohmann::json& wire) {
+  static Message from_json(const nlohmann::json& wire) { return from_json(nlohmann::json(wire)); }
+  // The same, keeping `wire` itself rather than a copy (what the host's call does).
+  static Message from_json(nlohmann::json&& wire) {
     if (!wire.is_object()) throw std::invalid_argument("the message is not a JSON object");
     Message message;
     message.idempotency_key = string_field(wire, "idempotency_key");
@@ -388,7 +390,7 @@ struct Message {
     if (auto it = wire.find("links"); it != wire.end() && it->is_object())
       message.unsubscribe_url = string_field(*it, "unsubscribe");
     if (auto it = wire.find("transactional"); it != wire.end() && it->is_boolean()) message.transactional = *it;
-    message.wire = wire;
+    message.wire = std::move(wire);
     return message;
   }
 
@@ -810,8 +812,8 @@ struct Adapter {
 
   static char* send(parcours_instance* instance, const char* message_json) noexcept {
     try {
-      const auto wire = nlohmann::json::parse(message_json ? message_json : "");
-      const SendResult result = plugin(instance).send(Message::from_json(wire));
+      const SendResult result =
+          plugin(instance).send(Message::from_json(nlohmann::json::parse(message_json ? message_json : "")));
       return copy_string(dump(result.to_json()));
     } catch (...) {
       return failed(current_exception_message());
