@@ -69,6 +69,8 @@ class ScriptedServer {
   int envelopes_in_one_read = 0;  // reads that held a whole MAIL+RCPT+DATA
   int data_with_next_envelope = 0;  // reads that held a message's end and the next MAIL
   int early_commands = 0;      // without PIPELINING: a command sent before the last was answered
+  int quits = 0;               // QUIT commands
+  bool hang_up_after_each = false;  // close the connection (without a word) after each message
 
  private:
   bool pipelining_;
@@ -144,6 +146,11 @@ class ScriptedServer {
           }
           replies += reply + "\r\n";
           current = Received();
+          if (hang_up_after_each) {
+            (void)!::send(connection, replies.data(), replies.size(), MSG_NOSIGNAL);
+            ::close(connection);
+            return;
+          }
           if (reply.starts_with("421")) {
             (void)!::send(connection, replies.data(), replies.size(), MSG_NOSIGNAL);
             ::close(connection);
@@ -179,6 +186,10 @@ class ScriptedServer {
           current = Received();
           replies += "250 2.0.0 reset\r\n";
         } else if (line == "QUIT") {
+          {
+            std::lock_guard lock(mutex_);
+            ++quits;
+          }
           replies += "221 bye\r\n";
           (void)!::send(connection, replies.data(), replies.size(), MSG_NOSIGNAL);
           ::close(connection);
@@ -304,6 +315,30 @@ TEST_CASE("421 ends the connection: the message is retried and the next one open
   CHECK(outcomes[2].kind == SmtpOutcome::Kind::transient);
   CHECK(outcomes[2].code == 421);
   for (const int i : {0, 1, 3, 4}) CHECK(outcomes[static_cast<std::size_t>(i)].kind == SmtpOutcome::Kind::accepted);
+  CHECK(server.connections == 2);
+}
+
+TEST_CASE("a pooled connection the server closed while idle is replaced, not used: nothing fails") {
+  ScriptedServer server(true);
+  server.hang_up_after_each = true;
+  SmtpTransport transport(settings_for(server, 1));
+  for (int i = 0; i < 3; ++i) {
+    CHECK(transport.send("shop@acme.test", "a@x.test", kMessage).kind == SmtpOutcome::Kind::accepted);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server's FIN arrives
+  }
+  CHECK(server.connections == 3);
+  CHECK(server.received().size() == 3);
+}
+
+TEST_CASE("a connection idle for `idle` says QUIT and closes; the next message opens another") {
+  ScriptedServer server(true);
+  SmtpSettings settings = settings_for(server, 1);
+  settings.idle = std::chrono::milliseconds(100);
+  SmtpTransport transport(settings);
+  CHECK(transport.send("shop@acme.test", "a@x.test", kMessage).kind == SmtpOutcome::Kind::accepted);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(server.quits == 1);
+  CHECK(transport.send("shop@acme.test", "b@x.test", kMessage).kind == SmtpOutcome::Kind::accepted);
   CHECK(server.connections == 2);
 }
 
