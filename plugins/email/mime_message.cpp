@@ -190,13 +190,13 @@ std::string quoted_printable(const std::string& text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   std::size_t line = 0;  // characters on the current output line
-  const auto put = [&](const std::string& token) {
-    if (line + token.size() > kMaxLine - 1) {  // room for the soft break's '='
+  const auto put = [&](const char* token, std::size_t size) {
+    if (line + size > kMaxLine - 1) {  // room for the soft break's '='
       out += "=\r\n";
       line = 0;
     }
-    out += token;
-    line += token.size();
+    out.append(token, size);
+    line += size;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -209,10 +209,12 @@ std::string quoted_printable(const std::string& text) {
     const bool line_end = i + 1 == text.size() || text[i + 1] == '\r' || text[i + 1] == '\n';
     const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
     // A '.' opening a line is encoded too: some relays mangle lines that start with one.
-    if (literal && !(c == '.' && line == 0))
-      put(std::string(1, static_cast<char>(c)));
-    else
-      put(std::string{'=', hex[c >> 4], hex[c & 15]});
+    if (literal && !(c == '.' && line == 0)) {
+      put(&text[i], 1);
+    } else {
+      const char encoded[] = {'=', hex[c >> 4], hex[c & 15]};
+      put(encoded, 3);
+    }
   }
   return out;
 }
