@@ -5,7 +5,9 @@
 the one-click unsubscribe are followed against the running host and become events a
 journey reacts to; forged tokens get 404 and record nothing; a 451 is retried, a 550
 fails for good with the server's text, a server that is down is retried; connections
-are reused; file:// writes .eml files; bad settings are refused by `validate`."""
+are reused; smtps:// with the certificate checked (trusted through ca_file, untrusted
+without it, accepted with tls_verify = false); a refused AUTH is retried; file://
+writes .eml files; bad settings are refused by `validate`."""
 import email
 import email.policy
 import http.client
@@ -66,8 +68,10 @@ class Recorder:
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
+    # handled=False: aiosmtpd itself answers a refusal (535); with its default (True) it
+    # expects the authenticator to have answered, and says nothing.
     return AuthResult(success=isinstance(auth_data, LoginPassword) and auth_data.login == b"acme" and
-                      auth_data.password == PASSWORD.encode())
+                      auth_data.password == PASSWORD.encode(), handled=False)
 
 
 def certificate(folder):
@@ -80,7 +84,7 @@ def certificate(folder):
     return context, cert
 
 
-def client_toml(smtp_port, down_port, hang_port, cert):
+def client_toml(smtp_port, down_port, hang_port, cert, smtps_port):
     return f"""name = "Acme Boutique"
 api_keys = ["{KEY}"]
 require_consent = true
@@ -107,6 +111,32 @@ plugin = "email"
 url = "smtp://127.0.0.1:{hang_port}"
 from = "hello@acme.test"
 timeout = "2s"
+
+[channels.smtps]
+plugin = "email"
+url = "smtps://127.0.0.1:{smtps_port}"
+from = "hello@acme.test"
+ca_file = "{cert}"
+
+[channels.untrusted]
+plugin = "email"
+url = "smtps://127.0.0.1:{smtps_port}"
+from = "hello@acme.test"
+
+[channels.noverify]
+plugin = "email"
+url = "smtps://127.0.0.1:{smtps_port}"
+from = "hello@acme.test"
+tls_verify = false
+
+[channels.badpass]
+plugin = "email"
+url = "smtp://127.0.0.1:{smtp_port}"
+from = "hello@acme.test"
+username = "acme"
+password = "wrong-password"
+starttls = "required"
+ca_file = "{cert}"
 
 [channels.eml]
 plugin = "email"
@@ -210,13 +240,18 @@ with tempfile.TemporaryDirectory() as tmp:
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, tls_context=tls, require_starttls=True,
                             authenticator=authenticator, auth_required=True, auth_require_tls=True)
     controller.start()
+    # The same server over TLS from the first byte (smtps://, port 465's way).
+    smtps_recorder, smtps_port = Recorder(), free_port()
+    smtps = Controller(smtps_recorder, hostname="127.0.0.1", port=smtps_port, ssl_context=tls)
+    smtps.start()
 
     (root / "config/clients/shop/journeys").mkdir(parents=True)
     (root / "config/parcours.toml").write_text(
         f'[server]\npublic_url = "{PUBLIC}"\nadmin_token = "${{PARCOURS_ADMIN_TOKEN}}"\n')
-    (root / "config/clients/shop/client.toml").write_text(client_toml(smtp_port, down_port, hang_port, cert))
+    (root / "config/clients/shop/client.toml").write_text(client_toml(smtp_port, down_port, hang_port, cert, smtps_port))
     for name, text in {"welcome": WELCOME, "on-click": ON_CLICK, "on-open": ON_OPEN, "to-down": ping("down"), "to-hangs": ping("hangs"),
-                       "to-eml": TO_EML}.items():
+                       "to-eml": TO_EML, "to-smtps": ping("smtps"), "to-untrusted": ping("untrusted"),
+                       "to-noverify": ping("noverify"), "to-badpass": ping("badpass")}.items():
         (root / f"config/clients/shop/journeys/{name}.toml").write_text(text)
     os.environ["SMTP_PASSWORD"] = PASSWORD
     host = Host(root, ["--clock", "manual", "--now", "2026-12-02T10:00:00Z"])
@@ -358,6 +393,31 @@ with tempfile.TemporaryDirectory() as tmp:
                                  for m in contact(host, "zoe").get("messages", []))),
           R(0, repr(contact(host, "zoe"))))
 
+    # --- smtps://, certificates, a wrong password ---------------------------------------
+    def reason_of(channel):
+        found = [m for m in contact(host, "zoe").get("messages", []) if m["channel"] == channel]
+        return found[0] if found else {}
+
+    host.events({"type": "ping-smtps", "contact": "zoe"}, token=KEY, client="shop")
+    check("smtps:// (TLS from the first byte), the server's certificate checked against ca_file: delivered",
+          eventually(lambda: reason_of("smtps").get("status") == "delivered") and len(smtps_recorder.messages) == 1,
+          R(0, repr(reason_of("smtps"))))
+    host.events({"type": "ping-untrusted", "contact": "zoe"}, token=KEY, client="shop")
+    check("a certificate no trusted CA signed: not sent, retried, and the reason says why",
+          eventually(lambda: reason_of("untrusted").get("status") == "queued" and
+                     "certificate is not trusted" in reason_of("untrusted").get("reason", "")) and
+          len(smtps_recorder.messages) == 1, R(0, repr(reason_of("untrusted"))))
+    host.events({"type": "ping-noverify", "contact": "zoe"}, token=KEY, client="shop")
+    check("... the same server with tls_verify = false: delivered",
+          eventually(lambda: reason_of("noverify").get("status") == "delivered") and len(smtps_recorder.messages) == 2,
+          R(0, repr(reason_of("noverify"))))
+    host.events({"type": "ping-badpass", "contact": "zoe"}, token=KEY, client="shop")
+    check("AUTH refused: retried (an operator fixes the password), the reason names the settings, not the password",
+          eventually(lambda: reason_of("badpass").get("status") == "queued" and
+                     "authentication failed: 535" in reason_of("badpass").get("reason", "") and
+                     "'password'" in reason_of("badpass").get("reason", "")) and
+          "wrong-password" not in json.dumps(reason_of("badpass")), R(0, repr(reason_of("badpass"))))
+
     # --- file:// ----------------------------------------------------------------------
     host.events({"type": "receipt", "contact": "zoe", "properties": {"number": 42}}, token=KEY, client="shop")
     eml = root / "var/eml"
@@ -372,13 +432,15 @@ with tempfile.TemporaryDirectory() as tmp:
     code, log_text = host.stop()
     check("the SMTP password never appears in the host's log", PASSWORD not in log_text, R(code, log_text))
     controller.stop()
+    smtps.stop()
 
     # --- settings refused by validate ----------------------------------------------------
     for setting, value, expected in [
             ("url", '"imap://127.0.0.1:1"', "must start with smtp://, smtps:// or file://"),
             ("from", '"not an address"', "setting 'from'"),
             ("starttls", '"maybe"', "setting 'starttls'"),
-            ("username", '"acme-only"', "without 'password'")]:
+            ("username", '"acme-only"', "without 'password'"),
+            ("connections", "0", "setting 'connections' must be between 1 and 64")]:
         bad = root / ("bad-" + setting)
         (bad / "clients/shop/journeys").mkdir(parents=True)
         (bad / "parcours.toml").write_text("")
