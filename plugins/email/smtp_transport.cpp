@@ -36,7 +36,9 @@ void append_content(std::string& out, std::string_view data) {
     out.append(data.substr(line, next - line));
     line = next;
   }
-  if (!data.empty() && !data.ends_with("\r\n")) out.append(data.ends_with('\n') ? "" : "\r\n");
+  // The end is CRLF.CRLF: a message that does not end with CRLF (even with a bare LF)
+  // gets one, or the dot would not end it.
+  if (!data.empty() && !data.ends_with("\r\n")) out.append("\r\n");
   out.append(".\r\n");
 }
 

@@ -257,6 +257,20 @@ TEST_CASE("with PIPELINING, messages stream on one connection: the data and the 
   CHECK(server.data_with_next_envelope > 100);
 }
 
+TEST_CASE("a message that does not end with CRLF still ends where it should") {
+  ScriptedServer server(true);
+  {
+    SmtpTransport transport(settings_for(server, 1));
+    for (const char* data : {"Subject: a\r\n\r\nno line end", "Subject: b\r\n\r\nbare LF\n", ".\r\n"})
+      CHECK(transport.send("shop@acme.test", "a@x.test", data).kind == SmtpOutcome::Kind::accepted);
+  }
+  const auto received = server.received();
+  REQUIRE(received.size() == 3);
+  CHECK(received[0].data == "Subject: a\r\n\r\nno line end\r\n");
+  CHECK(received[1].data == "Subject: b\r\n\r\nbare LF\n\r\n");
+  CHECK(received[2].data == ".\r\n");  // a lone dot line is stuffed, not the end
+}
+
 TEST_CASE("without PIPELINING, one command at a time, and the same messages arrive") {
   ScriptedServer server(false);
   {
