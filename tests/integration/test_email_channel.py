@@ -398,24 +398,22 @@ with tempfile.TemporaryDirectory() as tmp:
         found = [m for m in contact(host, "zoe").get("messages", []) if m["channel"] == channel]
         return found[0] if found else {}
 
-    host.events({"type": "ping-smtps", "contact": "zoe"}, token=KEY, client="shop")
-    check("smtps:// (TLS from the first byte), the server's certificate checked against ca_file: delivered",
-          eventually(lambda: reason_of("smtps").get("status") == "delivered") and len(smtps_recorder.messages) == 1,
-          R(0, repr(reason_of("smtps"))))
-    host.events({"type": "ping-untrusted", "contact": "zoe"}, token=KEY, client="shop")
-    check("a certificate no trusted CA signed: not sent, retried, and the reason says why",
-          eventually(lambda: reason_of("untrusted").get("status") == "queued" and
-                     "certificate is not trusted" in reason_of("untrusted").get("reason", "")) and
-          len(smtps_recorder.messages) == 1, R(0, repr(reason_of("untrusted"))))
-    host.events({"type": "ping-noverify", "contact": "zoe"}, token=KEY, client="shop")
-    check("... the same server with tls_verify = false: delivered",
-          eventually(lambda: reason_of("noverify").get("status") == "delivered") and len(smtps_recorder.messages) == 2,
-          R(0, repr(reason_of("noverify"))))
-    host.events({"type": "ping-badpass", "contact": "zoe"}, token=KEY, client="shop")
-    check("AUTH refused: retried (an operator fixes the password), the reason names the settings, not the password",
-          eventually(lambda: reason_of("badpass").get("status") == "queued" and
-                     "authentication failed: 535" in reason_of("badpass").get("reason", "") and
-                     "'password'" in reason_of("badpass").get("reason", "")) and
+    def ping_and_check(channel, what, outcome, reason="", received=None):
+        """Sends one message on `channel`; checks its status, its reason, and how many the
+        smtps:// server has received by then."""
+        host.events({"type": "ping-" + channel, "contact": "zoe"}, token=KEY, client="shop")
+        check(what, eventually(lambda: reason_of(channel).get("status") == outcome and
+                               reason in reason_of(channel).get("reason", "")) and
+              (received is None or len(smtps_recorder.messages) == received), R(0, repr(reason_of(channel))))
+
+    ping_and_check("smtps", "smtps:// (TLS from the first byte), the certificate checked against ca_file: delivered",
+                   "delivered", received=1)
+    ping_and_check("untrusted", "a certificate no trusted CA signed: not sent, retried, and the reason says why",
+                   "queued", "certificate is not trusted", received=1)
+    ping_and_check("noverify", "... the same server with tls_verify = false: delivered", "delivered", received=2)
+    ping_and_check("badpass", "AUTH refused: retried (an operator fixes the password), the reason names the settings",
+                   "queued", "authentication failed: 535")
+    check("... and never the password", "'password'" in reason_of("badpass").get("reason", "") and
           "wrong-password" not in json.dumps(reason_of("badpass")), R(0, repr(reason_of("badpass"))))
 
     # --- file:// ----------------------------------------------------------------------
