@@ -19,6 +19,16 @@ include_guard(GLOBAL)
 
 option(PARCOURS_PRECOMPILED_HEADERS "Share precompiled headers (nlohmann/json, Catch2, std) across targets" ON)
 
+# Files compiled without the precompiled header. GCC 12 does not carry the
+# `#pragma GCC diagnostic ignored` of libstdc++'s char_traits.h into a PCH (GCC PR
+# 64117, fixed in 13), so in these files its known false positives at -O2 (std::string
+# operator+: -Warray-bounds, -Wstringop-overread) come back, as errors under -Werror.
+# A file that fails that way with the PCH, and not without it, belongs here.
+set(PARCOURS_PCH_SKIP_SOURCES
+  core/config/duration.cpp
+  core/links/html_tracking.cpp
+  plugins/popup/popup_queue.cpp)
+
 set(PARCOURS_PCH_HEADER ${PROJECT_SOURCE_DIR}/pch/parcours_pch.hpp)
 set(PARCOURS_TEST_PCH_HEADER ${PROJECT_SOURCE_DIR}/pch/parcours_test_pch.hpp)
 
@@ -49,6 +59,11 @@ function(parcours_use_precompiled_headers)
   parcours_add_pch_owner(parcours_plugin_pch ${PARCOURS_PCH_HEADER} PLUGIN
                          LINK_LIBRARIES nlohmann_json::nlohmann_json)
   _parcours_pch_walk(${PROJECT_SOURCE_DIR})
+  foreach(_source IN LISTS PARCOURS_PCH_SKIP_SOURCES)
+    get_filename_component(_dir ${PROJECT_SOURCE_DIR}/${_source} DIRECTORY)
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/${_source} DIRECTORY ${_dir}
+                                PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+  endforeach()
 endfunction()
 
 function(_parcours_pch_walk dir)
