@@ -123,8 +123,7 @@ json render_value(const json& value, LazyData& data, const Partials& partials, E
 RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
                                const std::string& data_json) {
   json rendered;
-  RenderedMessage message =
-      render_message(templates_dir, json::parse(params_json), json::parse(data_json), rendered);
+  RenderedMessage message = render_message(templates_dir, json::parse(params_json), json::parse(data_json), rendered);
   message.params_json = rendered.dump();
   return message;
 }

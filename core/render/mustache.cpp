@@ -77,7 +77,9 @@ struct RenderData::Node {
 
 RenderData::RenderData(const std::string& data_json) : RenderData(json::parse(data_json)) {}
 
-RenderData::RenderData(const json& data) : node_(std::make_unique<Node>()) { node_->node = to_node(data); }
+RenderData::RenderData(const json& data) : node_(std::make_unique<Node>()) {
+  node_->node = to_node(data);
+}
 
 RenderData::~RenderData() = default;
 

@@ -5,7 +5,9 @@
 namespace parcours::email {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::string printable(std::string_view line) {
   std::string out;

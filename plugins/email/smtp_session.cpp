@@ -67,7 +67,8 @@ SmtpEndpoint parse_smtp_url(const std::string& url) {
   }
   if (endpoint.host.empty()) throw std::invalid_argument("'" + url + "' names no server: write smtp://host:port");
   if (endpoint.port.empty()) endpoint.port = endpoint.implicit_tls ? "465" : "25";
-  if (!std::all_of(endpoint.port.begin(), endpoint.port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (!std::all_of(endpoint.port.begin(), endpoint.port.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     throw std::invalid_argument("'" + url + "': the port '" + endpoint.port + "' is not a number");
   if (endpoint.helo_domain.empty()) endpoint.helo_domain = this_host_name();
   return endpoint;
@@ -76,9 +77,13 @@ SmtpEndpoint parse_smtp_url(const std::string& url) {
 SmtpSession::SmtpSession(const SmtpSettings& settings, const SmtpEndpoint& endpoint, const TlsContext* tls)
     : settings_(settings), endpoint_(endpoint), tls_(tls) {}
 
-Deadline SmtpSession::deadline() const { return std::chrono::steady_clock::now() + settings_.timeout; }
+Deadline SmtpSession::deadline() const {
+  return std::chrono::steady_clock::now() + settings_.timeout;
+}
 
-void SmtpSession::write(std::string_view commands) { socket_.write_all(commands, deadline()); }
+void SmtpSession::write(std::string_view commands) {
+  socket_.write_all(commands, deadline());
+}
 
 SmtpReply SmtpSession::read_reply() {
   const Deadline until = deadline();
@@ -99,8 +104,8 @@ SmtpReply SmtpSession::command(std::string_view command) {
 void SmtpSession::open() {
   socket_.close();
   reader_ = ReplyReader();
-  const Deadline connect_by =
-      std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(settings_.timeout, std::chrono::seconds(10));
+  const Deadline connect_by = std::chrono::steady_clock::now() +
+                              std::min<std::chrono::milliseconds>(settings_.timeout, std::chrono::seconds(10));
   socket_.connect(endpoint_.host, endpoint_.port, connect_by);
   if (endpoint_.implicit_tls) socket_.start_tls(*tls_, endpoint_.host, deadline());
   if (const SmtpReply greeting = read_reply(); greeting.code != 220)
@@ -134,9 +139,12 @@ void SmtpSession::hello() {
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {  // the first line is the server's name
     const std::string line = upper(reply.lines[i]);
     const std::string keyword = line.substr(0, line.find_first_of(" ="));
-    if (keyword == "PIPELINING") pipelining_ = true;
-    else if (keyword == "STARTTLS") starttls_offered_ = true;
-    else if (keyword == "AUTH" && line.size() > 5) auth_mechanisms_ += " " + line.substr(5);
+    if (keyword == "PIPELINING")
+      pipelining_ = true;
+    else if (keyword == "STARTTLS")
+      starttls_offered_ = true;
+    else if (keyword == "AUTH" && line.size() > 5)
+      auth_mechanisms_ += " " + line.substr(5);
   }
 }
 

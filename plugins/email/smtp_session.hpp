@@ -19,9 +19,9 @@ struct SmtpSettings;
 // Where an smtp:// or smtps:// URL points.
 struct SmtpEndpoint {
   std::string host;
-  std::string port;         // 25 for smtp://, 465 for smtps:// unless the URL says
+  std::string port;           // 25 for smtp://, 465 for smtps:// unless the URL says
   bool implicit_tls = false;  // smtps://
-  std::string helo_domain;  // the URL's path, as libcurl reads it; else this host's name
+  std::string helo_domain;    // the URL's path, as libcurl reads it; else this host's name
 };
 
 // Throws std::invalid_argument naming what is wrong.

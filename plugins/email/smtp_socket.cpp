@@ -60,9 +60,13 @@ TlsContext::TlsContext(const std::string& ca_file, bool verify) : verify_(verify
   }
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(context_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(context_);
+}
 
-SmtpSocket::~SmtpSocket() { close(); }
+SmtpSocket::~SmtpSocket() {
+  close();
+}
 
 void SmtpSocket::close() noexcept {
   if (ssl_ != nullptr) {
@@ -151,10 +155,9 @@ void SmtpSocket::start_tls(const TlsContext& context, const std::string& host, D
       wait(POLLOUT, deadline, "in the TLS handshake");
     } else {
       const long verified = SSL_get_verify_result(ssl_);
-      const std::string why = verified != X509_V_OK
-                                  ? std::string("the server's certificate is not trusted: ") +
-                                        X509_verify_cert_error_string(verified)
-                                  : openssl_error();
+      const std::string why = verified != X509_V_OK ? std::string("the server's certificate is not trusted: ") +
+                                                          X509_verify_cert_error_string(verified)
+                                                    : openssl_error();
       throw SocketError("TLS handshake with " + host + " failed: " + why);
     }
   }
@@ -169,9 +172,12 @@ void SmtpSocket::write_all(std::string_view data, Deadline deadline) {
         continue;
       }
       const int error = SSL_get_error(ssl_, written);
-      if (error == SSL_ERROR_WANT_WRITE) wait(POLLOUT, deadline, "sending");
-      else if (error == SSL_ERROR_WANT_READ) wait(POLLIN, deadline, "sending");
-      else throw SocketError("the connection failed while sending: " + openssl_error());
+      if (error == SSL_ERROR_WANT_WRITE)
+        wait(POLLOUT, deadline, "sending");
+      else if (error == SSL_ERROR_WANT_READ)
+        wait(POLLIN, deadline, "sending");
+      else
+        throw SocketError("the connection failed while sending: " + openssl_error());
       continue;
     }
     const ssize_t written = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -192,17 +198,24 @@ std::size_t SmtpSocket::read_some(char* buffer, std::size_t size, Deadline deadl
       if (got > 0) return static_cast<std::size_t>(got);
       const int error = SSL_get_error(ssl_, got);
       if (error == SSL_ERROR_ZERO_RETURN) return 0;
-      if (error == SSL_ERROR_WANT_READ) wait(POLLIN, deadline, "waiting for the server's reply");
-      else if (error == SSL_ERROR_WANT_WRITE) wait(POLLOUT, deadline, "waiting for the server's reply");
-      else if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) return 0;  // closed without close_notify
-      else throw SocketError("the connection failed while reading: " + openssl_error());
+      if (error == SSL_ERROR_WANT_READ)
+        wait(POLLIN, deadline, "waiting for the server's reply");
+      else if (error == SSL_ERROR_WANT_WRITE)
+        wait(POLLOUT, deadline, "waiting for the server's reply");
+      else if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+        return 0;  // closed without close_notify
+      else
+        throw SocketError("the connection failed while reading: " + openssl_error());
       continue;
     }
     const ssize_t got = ::recv(fd_, buffer, size, 0);
     if (got >= 0) return static_cast<std::size_t>(got);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) wait(POLLIN, deadline, "waiting for the server's reply");
-    else if (errno == ECONNRESET) return 0;
-    else if (errno != EINTR) throw SocketError(std::string("the connection failed while reading: ") + std::strerror(errno));
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      wait(POLLIN, deadline, "waiting for the server's reply");
+    else if (errno == ECONNRESET)
+      return 0;
+    else if (errno != EINTR)
+      throw SocketError(std::string("the connection failed while reading: ") + std::strerror(errno));
   }
 }
 

@@ -103,8 +103,10 @@ SmtpTransport::Job* SmtpTransport::take(bool wait, std::optional<Clock::time_poi
   if (wait) {
     ++idle_threads_;
     const auto ready = [&] { return stopping_ || !queue_.empty(); };
-    if (until) work_.wait_until(lock, *until, ready);
-    else work_.wait(lock, ready);
+    if (until)
+      work_.wait_until(lock, *until, ready);
+    else
+      work_.wait(lock, ready);
     --idle_threads_;
   }
   if (queue_.empty()) return nullptr;
@@ -139,7 +141,7 @@ std::string SmtpTransport::failure_text(const std::exception& failure) const {
 
 void SmtpTransport::stream(SmtpSession& session, Job* first) {
   Job* current = first;
-  Job* next = nullptr;           // a message whose envelope went out behind `current`'s data
+  Job* next = nullptr;            // a message whose envelope went out behind `current`'s data
   bool envelope_written = false;  // `current`'s MAIL, RCPT and DATA are on the wire
   const auto finish = [](Job*& job, SmtpOutcome outcome) {
     job->answer.set_value(std::move(outcome));

@@ -33,8 +33,8 @@ struct SmtpSettings {
   std::string username;
   std::string password;
   enum class StartTls { try_it, required, off } starttls = StartTls::try_it;
-  std::string ca_file;  // trust this CA bundle too (a test or in-house server)
-  bool verify = true;   // check the server's certificate and name
+  std::string ca_file;                        // trust this CA bundle too (a test or in-house server)
+  bool verify = true;                         // check the server's certificate and name
   std::chrono::milliseconds timeout{30'000};  // the longest wait for any one reply
   int connections = 4;                        // open at once, at most
   std::chrono::milliseconds idle{30'000};     // a connection unused this long is closed

@@ -64,12 +64,12 @@ class ScriptedServer {
     std::lock_guard lock(mutex_);
     return received_;
   }
-  int connections = 0;         // accepted
-  int resets = 0;              // RSET commands
-  int envelopes_in_one_read = 0;  // reads that held a whole MAIL+RCPT+DATA
+  int connections = 0;              // accepted
+  int resets = 0;                   // RSET commands
+  int envelopes_in_one_read = 0;    // reads that held a whole MAIL+RCPT+DATA
   int data_with_next_envelope = 0;  // reads that held a message's end and the next MAIL
-  int early_commands = 0;      // without PIPELINING: a command sent before the last was answered
-  int quits = 0;               // QUIT commands
+  int early_commands = 0;           // without PIPELINING: a command sent before the last was answered
+  int quits = 0;                    // QUIT commands
   bool hang_up_after_each = false;  // close the connection (without a word) after each message
 
  private:
@@ -163,7 +163,8 @@ class ScriptedServer {
         const std::string line = buffer.substr(0, end);
         buffer.erase(0, end + 2);
         if (line.starts_with("EHLO")) {
-          replies += pipelining_ ? "250-scripted\r\n250-PIPELINING\r\n250 8BITMIME\r\n" : "250-scripted\r\n250 8BITMIME\r\n";
+          replies +=
+              pipelining_ ? "250-scripted\r\n250-PIPELINING\r\n250 8BITMIME\r\n" : "250-scripted\r\n250 8BITMIME\r\n";
         } else if (line.starts_with("MAIL FROM:<")) {
           current = Received();
           current.from = line.substr(11, line.size() - 12);
@@ -303,8 +304,8 @@ TEST_CASE("a refused recipient fails that message alone, with the server's text;
       } else if (i % 3 == 1) {
         CHECK(outcome.kind == SmtpOutcome::Kind::permanent);
         CHECK(outcome.code == 550);
-        CHECK(outcome.error == "the SMTP server refused the message: 550 5.1.1 <gone" + std::to_string(i) +
-                                   "@x.test>: no such user");
+        CHECK(outcome.error ==
+              "the SMTP server refused the message: 550 5.1.1 <gone" + std::to_string(i) + "@x.test>: no such user");
       } else {
         CHECK(outcome.kind == SmtpOutcome::Kind::transient);
         CHECK(outcome.code == 451);
