@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -145,4 +146,56 @@ TEST_CASE("a dispatcher going away waits for the messages on the wire and record
   }  // the destructor drains
   later.join();
   CHECK(statuses(f, "ann") == "email:queued sms:delivered ");
+}
+
+namespace {
+
+// Keeps each message it is handed.
+struct RecordingSender final : parcours::engine::ChannelSender {
+  std::mutex mutex;
+  std::vector<std::string> calls;
+  SendOutcome send(const parcours::config::ClientConfig&, const parcours::config::PluginInstanceConfig&,
+                   const std::string& message_json) override {
+    std::lock_guard lock(mutex);
+    calls.push_back(message_json);
+    return {SendOutcome::Status::delivered, {}, 0, "id"};
+  }
+  bool concurrent() const override { return true; }
+};
+
+const std::string kTemplated = R"toml([entry]
+on = "go"
+[[steps]]
+id = "mail"
+send = "email"
+template = "hello"
+)toml";
+
+std::int64_t counter(EngineFixture& f, const char* name) {
+  std::int64_t value = 0;
+  f.store->transact([&](parcours::store::Transaction& tx) { value = tx.counter("acme", "j", "mail", name); });
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("in the background too, a message that cannot be rendered is failed before it goes out, not counted sent") {
+  EngineFixture f(Journeys{{"j", kTemplated}});
+  for (const char* file : {"hello.txt", "hello.subject"})
+    std::filesystem::remove(f.clients.front().directory / "templates" / file);
+  RecordingSender sender;
+  parcours::engine::Dispatcher dispatcher(*f.engine, *f.store, f.clock, sender);
+  dispatcher.send_in_background({});
+  go(f, "ann");
+  CHECK(dispatcher.dispatch_due() == 1);
+  CHECK(dispatcher.drain() == 0);  // failed while being decided: nothing went out
+  CHECK(sender.calls.empty());
+  CHECK(statuses(f, "ann") == "email:failed ");
+  f.store->transact([&](parcours::store::Transaction& tx) {
+    const auto messages = tx.contact_messages("acme", "ann", 10);
+    REQUIRE(messages.size() == 1);
+    CHECK_THAT(messages[0].reason, Catch::StartsWith("cannot render: template 'hello' has no file"));
+  });
+  CHECK(counter(f, "sent") == 0);  // as when rendering in place: failed, never sent
+  CHECK(counter(f, "failed") == 1);
 }
