@@ -33,7 +33,6 @@ class FileCache {
     if (entry.checked && now - *entry.checked < kRevalidate) return entry.content;
     std::error_code error;
     const auto modified = fs::last_write_time(path, error);
-    entry.checked = now;
     if (error) {
       entry = Entry{now, std::nullopt, {}};
       return std::nullopt;
@@ -90,14 +89,14 @@ FileCache& cache() {
 // The data of a message's renders, converted when the first text with a tag needs it.
 class LazyData {
  public:
-  explicit LazyData(const json& data) : data_json_(data) {}
+  explicit LazyData(const json& data) : json_(data) {}
   const RenderData& get() {
-    if (!data_) data_ = std::make_unique<RenderData>(data_json_);
+    if (!data_) data_ = std::make_unique<RenderData>(json_);
     return *data_;
   }
 
  private:
-  const json& data_json_;
+  const json& json_;
   std::unique_ptr<RenderData> data_;
 };
 

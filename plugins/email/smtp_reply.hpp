@@ -17,7 +17,6 @@ struct SmtpReply {
   std::vector<std::string> lines;  // each line without its code and separator (EHLO keywords)
 
   bool positive() const { return code >= 200 && code < 400; }
-  bool transient() const { return code >= 400 && code < 500; }
 };
 
 class ReplyReader {

@@ -19,9 +19,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// MAIL FROM, RCPT TO and DATA of one message.
+// The commands of one message's envelope.
+std::string mail_from(std::string_view from) {
+  return "MAIL FROM:<" + std::string(from) + ">\r\n";
+}
+std::string rcpt_to(std::string_view to) {
+  return "RCPT TO:<" + std::string(to) + ">\r\n";
+}
+constexpr std::string_view kData = "DATA\r\n";
+
+// MAIL FROM, RCPT TO and DATA of one message, for one write (PIPELINING).
 void append_envelope(std::string& out, std::string_view from, std::string_view to) {
-  out.append("MAIL FROM:<").append(from).append(">\r\nRCPT TO:<").append(to).append(">\r\nDATA\r\n");
+  out.append(mail_from(from)).append(rcpt_to(to)).append(kData);
 }
 
 // The message as DATA carries it (RFC 5321 §4.5.2): a dot opening a line doubled,
@@ -178,17 +187,17 @@ void SmtpTransport::stream(SmtpSession& session, Job* first) {
         rcpt = session.read_reply();
         data = session.read_reply();
       } else {
-        mail = session.command("MAIL FROM:<" + std::string(current->from) + ">\r\n");
-        if (mail.positive()) rcpt = session.command("RCPT TO:<" + std::string(current->to) + ">\r\n");
-        if (rcpt.positive()) data = session.command("DATA\r\n");
+        mail = session.command(mail_from(current->from));
+        if (mail.positive()) rcpt = session.command(rcpt_to(current->to));
+        if (rcpt.positive()) data = session.command(kData);
       }
       if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
         if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
         // The first refusal says why; a transaction MAIL opened is reset.
         const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
         finish(current, answered(refusal));
-        if (mail.positive()) session.command("RSET\r\n");
         if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
+        if (mail.positive()) session.command("RSET\r\n");
         current = take(false);
         envelope_written = false;
         continue;

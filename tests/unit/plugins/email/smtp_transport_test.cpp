@@ -64,13 +64,13 @@ class ScriptedServer {
     std::lock_guard lock(mutex_);
     return received_;
   }
-  int connections = 0;              // accepted
-  int resets = 0;                   // RSET commands
-  int envelopes_in_one_read = 0;    // reads that held a whole MAIL+RCPT+DATA
-  int data_with_next_envelope = 0;  // reads that held a message's end and the next MAIL
-  int early_commands = 0;           // without PIPELINING: a command sent before the last was answered
-  int quits = 0;                    // QUIT commands
-  bool hang_up_after_each = false;  // close the connection (without a word) after each message
+  std::atomic<int> connections{0};              // accepted
+  std::atomic<int> resets{0};                   // RSET commands
+  std::atomic<int> envelopes_in_one_read{0};    // reads that held a whole MAIL+RCPT+DATA
+  std::atomic<int> data_with_next_envelope{0};  // reads that held a message's end and the next MAIL
+  std::atomic<int> early_commands{0};           // without PIPELINING: a command sent before the last was answered
+  std::atomic<int> quits{0};                    // QUIT commands
+  bool hang_up_after_each = false;              // close the connection (without a word) after each message
 
  private:
   bool pipelining_;
