@@ -126,23 +126,49 @@ std::string Metrics::text() const {
 }
 
 void Metrics::on_action(const engine::Action& action) {
-  const Labels journey{{"client", action.client}, {"journey", action.journey}};
-  if (action.action == "enter") add("parcours_enrollments_started_total", journey);
-  if (action.action == "end")
-    add("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "completed"}});
-  if (action.action == "exit") add("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "exited"}});
-  if (action.action == "goal")
-    add("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "converted"}});
-  add("parcours_steps_total", {journey[0], journey[1], {"action", action.action}});
-  if (action.action == "send")
-    add("parcours_messages_total", {{"client", action.client}, {"channel", action.channel}, {"status", "delivered"}});
-  if (action.action == "suppressed") {
-    add("parcours_messages_total", {{"client", action.client}, {"channel", action.channel}, {"status", "suppressed"}});
-    const auto detail = nlohmann::json::parse(action.detail_json, nullptr, false);
-    const std::string reason = detail.is_object() ? detail.value("reason", "") : "";
-    add("parcours_messages_suppressed_total",
-        {{"client", action.client}, {"channel", action.channel}, {"reason", reason}});
+  if (action.action == "suppressed") {  // rare, and its reason varies: no shortcut
+    count_action(action);
+    return;
   }
+  // Every other action of one journey (or channel) moves the same samples each time:
+  // found once, then added to straight away. A sample's place in its std::map never
+  // moves, so the pointers stay good for the life of the object.
+  std::string key;
+  key.reserve(action.client.size() + action.journey.size() + action.action.size() + action.channel.size() + 3);
+  key.append(action.client).append(1, '\0').append(action.journey).append(1, '\0');
+  key.append(action.action).append(1, '\0').append(action.channel);
+  std::lock_guard lock(mutex_);
+  auto it = action_samples_.find(key);
+  if (it == action_samples_.end()) {
+    std::vector<double*> samples;
+    const auto sample = [&](const std::string& name, const Labels& labels) {
+      samples.push_back(&families_[name].samples[render(labels)]);
+    };
+    const Labels journey{{"client", action.client}, {"journey", action.journey}};
+    if (action.action == "enter") sample("parcours_enrollments_started_total", journey);
+    if (action.action == "end")
+      sample("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "completed"}});
+    if (action.action == "exit")
+      sample("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "exited"}});
+    if (action.action == "goal")
+      sample("parcours_enrollments_finished_total", {journey[0], journey[1], {"how", "converted"}});
+    sample("parcours_steps_total", {journey[0], journey[1], {"action", action.action}});
+    if (action.action == "send")
+      sample("parcours_messages_total",
+             {{"client", action.client}, {"channel", action.channel}, {"status", "delivered"}});
+    it = action_samples_.emplace(std::move(key), std::move(samples)).first;
+  }
+  for (double* value : it->second) *value += 1;
+}
+
+void Metrics::count_action(const engine::Action& action) {
+  const Labels journey{{"client", action.client}, {"journey", action.journey}};
+  add("parcours_steps_total", {journey[0], journey[1], {"action", action.action}});
+  add("parcours_messages_total", {{"client", action.client}, {"channel", action.channel}, {"status", "suppressed"}});
+  const auto detail = nlohmann::json::parse(action.detail_json, nullptr, false);
+  const std::string reason = detail.is_object() ? detail.value("reason", "") : "";
+  add("parcours_messages_suppressed_total",
+      {{"client", action.client}, {"channel", action.channel}, {"reason", reason}});
 }
 
 }  // namespace parcours::host

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,9 +46,12 @@ class Metrics final : public engine::Observer {
   };
   void declare(const std::string& name, std::string type, std::string help);
   static std::string render(const Labels& labels);
+  void count_action(const engine::Action& action);  // on_action without the shortcut
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
+  // on_action's shortcut: client, journey, action and channel → the samples they move.
+  std::unordered_map<std::string, std::vector<double*>> action_samples_;
 };
 
 }  // namespace parcours::host

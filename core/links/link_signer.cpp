@@ -6,8 +6,11 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <vector>
 
 namespace parcours::links {
 namespace {
@@ -23,6 +26,22 @@ std::string base64url(const std::string& bytes) {
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return out;
+}
+
+// `text` as a JSON string. Plain printable ASCII (ids, keys, most URLs) is copied between
+// quotes; anything else goes through nlohmann, so a token is the same bytes as ever.
+void append_json_string(std::string& out, const std::string& text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
 }
 
 std::optional<std::string> unbase64url(std::string text) {
@@ -45,21 +64,46 @@ std::optional<std::string> unbase64url(std::string text) {
 
 struct LinkSigner::Mac {
   EVP_MAC* algorithm = nullptr;
-  EVP_MAC_CTX* keyed = nullptr;  // never used directly: duplicated per token, so threads share it read-only
+  EVP_MAC_CTX* keyed = nullptr;  // never used directly: the contexts below are copies of it
+  // Keyed contexts ready for use, shared by the threads that sign. Re-initialising one
+  // with no key reuses its key schedule: a token costs no allocation and no key setup.
+  std::mutex mutex;
+  std::vector<EVP_MAC_CTX*> idle;
   ~Mac() {
+    for (EVP_MAC_CTX* context : idle) EVP_MAC_CTX_free(context);
     EVP_MAC_CTX_free(keyed);
     EVP_MAC_free(algorithm);
+  }
+  EVP_MAC_CTX* take() {
+    {
+      std::lock_guard lock(mutex);
+      if (!idle.empty()) {
+        EVP_MAC_CTX* context = idle.back();
+        idle.pop_back();
+        return context;
+      }
+    }
+    return EVP_MAC_CTX_dup(keyed);
+  }
+  void give_back(EVP_MAC_CTX* context) {
+    std::lock_guard lock(mutex);
+    idle.push_back(context);
   }
 };
 
 std::string LinkSigner::mac(const std::string& payload) const {
-  EVP_MAC_CTX* context = EVP_MAC_CTX_dup(mac_->keyed);
+  EVP_MAC_CTX* context = mac_->take();
   unsigned char digest[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
-  const bool done = context != nullptr &&
+  const bool done = context != nullptr && EVP_MAC_init(context, nullptr, 0, nullptr) &&
                     EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) &&
                     EVP_MAC_final(context, digest, &length, sizeof digest);
-  EVP_MAC_CTX_free(context);
+  if (context != nullptr) {
+    if (done)
+      mac_->give_back(context);
+    else
+      EVP_MAC_CTX_free(context);  // in an unknown state: not reused
+  }
   if (!done || length < kMacBytes) throw std::runtime_error("HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
 }
@@ -80,15 +124,24 @@ LinkSigner::LinkSigner(std::string secret, std::string public_url)
 
 std::string LinkSigner::token(const LinkTarget& target) const {
   // An unsubscribe token holds four fields (as since the first version: links already
-  // sent keep working); an open token three more, a click token the url too.
-  nlohmann::json fields{target.purpose, target.client, target.contact, target.channel};
+  // sent keep working); an open token three more, a click token the url too. The payload
+  // is the fields as a JSON array, exactly as nlohmann's dump() writes it.
+  std::string payload = "[";
+  const auto field = [&](const std::string& text) {
+    if (payload.size() > 1) payload += ',';
+    append_json_string(payload, text);
+  };
+  field(target.purpose);
+  field(target.client);
+  field(target.contact);
+  field(target.channel);
   if (target.purpose != "u") {
-    fields.push_back(target.message);
-    fields.push_back(target.journey);
-    fields.push_back(target.step);
-    if (target.purpose == "c") fields.push_back(target.url);
+    field(target.message);
+    field(target.journey);
+    field(target.step);
+    if (target.purpose == "c") field(target.url);
   }
-  const std::string payload = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  payload += ']';
   return base64url(payload) + "." + base64url(mac(payload));
 }
 

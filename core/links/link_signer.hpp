@@ -47,7 +47,7 @@ class LinkSigner {
   // HMAC-SHA256 keyed with the secret once: OpenSSL 3's one-shot HMAC() looks the
   // algorithm up and sets the key on every call, a cost paid per link of every message.
   struct Mac;
-  std::shared_ptr<const Mac> mac_;
+  std::shared_ptr<Mac> mac_;
   std::string mac(const std::string& payload) const;
 };
 

@@ -2,6 +2,10 @@
 
 #include "links/link_signer.hpp"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 using parcours::links::LinkSigner;
 using parcours::links::LinkTarget;
 
@@ -66,4 +70,37 @@ TEST_CASE("random secrets are 64 hex digits and differ") {
   const auto a = parcours::links::random_secret(), b = parcours::links::random_secret();
   CHECK(a.size() == 64);
   CHECK(a != b);
+}
+
+TEST_CASE("tokens keep the exact bytes of links already sent, plain or escaped") {
+  // Signed by the first version, which wrote the payload with nlohmann's dump(): links in
+  // mail already delivered must keep verifying, so the payload's bytes may never change.
+  const LinkSigner signer("secret", "https://parcours.example");
+  const LinkTarget message{"", "acme", "ann|\"é\".@x/?&\t", "email", "acme/1/0/5/1", "welcome", "step 1", ""};
+  CHECK(signer.click_url(message, "https://shop.test/a?b=1&c=é") ==
+        "https://parcours.example/t/c/"
+        "WyJjIiwiYWNtZSIsImFubnxcIsOpXCIuQHgvPyZcdCIsImVtYWlsIiwiYWNtZS8xLzAvNS8xIiwid2VsY29tZSIsInN0ZXAgMSIsImh0dHBz"
+        "Oi8vc2hvcC50ZXN0L2E_Yj0xJmM9w6kiXQ.O2Qq1Ubdv1T9mHo6yfXx5w");
+  CHECK(signer.open_url(message) ==
+        "https://parcours.example/t/o/"
+        "WyJvIiwiYWNtZSIsImFubnxcIsOpXCIuQHgvPyZcdCIsImVtYWlsIiwiYWNtZS8xLzAvNS8xIiwid2VsY29tZSIsInN0ZXAgMSJd."
+        "HWwOxctN3ppRB2Z4Y_RHUA");
+  CHECK(signer.unsubscribe_url("acme", "ann", "email") ==
+        "https://parcours.example/u/WyJ1IiwiYWNtZSIsImFubiIsImVtYWlsIl0.l-yAcJtSMR9K9_VzDuxvTg");
+}
+
+TEST_CASE("signing from many threads at once gives the same tokens as one thread") {
+  const LinkSigner signer("secret", "http://x");
+  const auto expected = signer.token({"u", "acme", "ann", "email", {}, {}, {}, {}});
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (signer.token({"u", "acme", "ann", "email", {}, {}, {}, {}}) != expected) ++wrong;
+        if (!signer.verify(expected)) ++wrong;
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 0);
 }
