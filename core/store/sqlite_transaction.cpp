@@ -162,9 +162,10 @@ SqliteTransaction::SqliteTransaction(Connection& connection)
                       "params, event, transactional, status, reason, attempts, created_at, due, updated_at) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
       update_message_(connection,
-                      "UPDATE messages SET journey = ?2, step = ?3, channel = ?4, enrollment = ?5, params = ?6, "
-                      "event = ?7, transactional = ?8, status = ?9, reason = ?10, attempts = ?11, created_at = ?12, "
-                      "due = ?13, updated_at = ?14, provider_id = ?15, provider_answer = ?16 WHERE id = ?1"),
+                      // Only what changes over a message's life: the rest is written once,
+                      // and a column left out of SET costs SQLite nothing.
+                      "UPDATE messages SET status = ?2, reason = ?3, attempts = ?4, due = ?5, updated_at = ?6, "
+                      "provider_id = ?7, provider_answer = ?8 WHERE id = ?1"),
       due_messages_(connection, select_from(kMessageColumns,
                                             "FROM messages WHERE status = 'queued' AND due <= ?1 "
                                             "ORDER BY due, id LIMIT ?2")),
@@ -362,21 +363,13 @@ void SqliteTransaction::insert_message(MessageRecord& message) {
 void SqliteTransaction::update_message(const MessageRecord& message) {
   auto use = update_message_.use();
   use->bind(1, message.id);
-  use->bind(2, message.journey);
-  use->bind(3, message.step);
-  use->bind(4, message.channel);
-  use->bind(5, message.enrollment);
-  use->bind(6, message.params_json);
-  use->bind(7, message.event_json);
-  use->bind(8, std::int64_t{message.transactional ? 1 : 0});
-  use->bind(9, to_string(message.status));
-  use->bind(10, message.reason);
-  use->bind(11, std::int64_t{message.attempts});
-  use->bind(12, message.created_at);
-  use->bind(13, message.due);
-  use->bind(14, message.updated_at);
-  use->bind(15, message.provider_id);
-  use->bind(16, message.provider_answer);
+  use->bind(2, to_string(message.status));
+  use->bind(3, message.reason);
+  use->bind(4, std::int64_t{message.attempts});
+  use->bind(5, message.due);
+  use->bind(6, message.updated_at);
+  use->bind(7, message.provider_id);
+  use->bind(8, message.provider_answer);
   use->run_to_end();
   if (use->changes() == 0)
     throw StoreError("store " + connection_.path() + ": no message with id " + std::to_string(message.id) +

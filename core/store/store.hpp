@@ -162,7 +162,9 @@ class Transaction {
   // The timers of one enrollment (what it waits for, until when).
   virtual std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) = 0;
 
-  // Messages. insert assigns `id`; `idempotency_key` must be unique.
+  // Messages. insert assigns `id`; `idempotency_key` must be unique. update writes
+  // what changes over a message's life (status, reason, attempts, due, updated_at,
+  // provider id and answer); the rest is fixed when it is inserted.
   virtual void insert_message(MessageRecord& message) = 0;
   virtual void update_message(const MessageRecord& message) = 0;
   // Queued messages due at or before `now`, earliest first, at most `limit`.
