@@ -103,7 +103,14 @@ struct Dispatcher::Background {
 
 Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
                        Observer* observer, RetryPolicy retry, const DataLookup* data)
-    : engine_(engine), store_(store), clock_(clock), sender_(sender), observer_(observer), data_(data), retry_(retry) {}
+    : engine_(engine),
+      store_(store),
+      clock_(clock),
+      sender_(sender),
+      observer_(observer),
+      observer_details_(observer != nullptr && observer->wants_details()),
+      data_(data),
+      retry_(retry) {}
 
 Dispatcher::~Dispatcher() {
   if (!background_) return;
@@ -430,9 +437,10 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
           message.reason.clear();
           message.provider_id = outcome.provider_id;
           tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
-          sent_actions.push_back({sent[i].order,
-                                  {now, message.client, message.contact, message.journey, message.step, "send",
-                                   message.channel, sent[i].rendered.dump(), message.idempotency_key}});
+          sent_actions.push_back(
+              {sent[i].order,
+               {now, message.client, message.contact, message.journey, message.step, "send", message.channel,
+                observer_details_ ? sent[i].rendered.dump() : "{}", message.idempotency_key}});
           break;
         case SendOutcome::Status::retry:
           if (message.attempts < retry_.max_attempts) {

@@ -103,6 +103,7 @@ class Dispatcher {
   const schedule::Clock& clock_;
   ChannelSender& sender_;
   Observer* observer_;
+  bool observer_details_;   // observer_->wants_details(), asked once
   const DataLookup* data_;  // data.<source>.* in templates; none: no data
   RetryPolicy retry_;
   const links::LinkSigner* links_ = nullptr;

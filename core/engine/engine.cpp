@@ -365,7 +365,8 @@ class Engine::Activation final : public journey::DataScope {
               std::string_view message_key = {}) {
     if (engine_.observer_ == nullptr) return;
     actions_.push_back({now_, client.client->id, enrollment.contact, enrollment.journey, std::string(step),
-                        std::string(action), std::string(channel), detail().dump(), std::string(message_key)});
+                        std::string(action), std::string(channel),
+                        engine_.observer_details_ ? detail().dump() : std::string("{}"), std::string(message_key)});
   }
 
   template <typename MakeDetail>
@@ -592,7 +593,11 @@ class Engine::Activation final : public journey::DataScope {
 Engine::Engine(const std::vector<config::ClientConfig>& clients,
                const std::map<std::string, std::vector<journey::Journey>>& journeys, store::Store& store,
                const schedule::Clock& clock, Observer* observer, const DataLookup* data)
-    : store_(store), clock_(clock), observer_(observer), data_(data) {
+    : store_(store),
+      clock_(clock),
+      observer_(observer),
+      observer_details_(observer != nullptr && observer->wants_details()),
+      data_(data) {
   for (const auto& client : clients) {
     ClientJourneys& entry = clients_[client.id];
     entry.client = &client;

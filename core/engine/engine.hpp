@@ -101,6 +101,7 @@ class Engine {
   store::Store& store_;
   const schedule::Clock& clock_;
   Observer* observer_;
+  bool observer_details_;   // observer_->wants_details(), asked once
   const DataLookup* data_;  // none: data.* reads null
 };
 

@@ -33,6 +33,11 @@ class Observer {
   // comes later, from the dispatcher; a timeline that wants to show it where the step
   // ran (when it is dispatched at once) keeps a place for it here.
   virtual void on_queued(const Action&) {}
+  // Whether actions need their detail (rendered parameters, wait times, ...). One that
+  // only counts, like the host's metrics, says no and gets "{}" instead, except for
+  // `suppressed`, which always carries its reason. Asked once, when the engine or the
+  // dispatcher is made.
+  virtual bool wants_details() const { return true; }
 };
 
 // Hands each action to the observer (if any), in order.

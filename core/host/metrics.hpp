@@ -35,6 +35,8 @@ class Metrics final : public engine::Observer {
 
   // engine::Observer: steps, enrollments and messages, by client, journey, channel.
   void on_action(const engine::Action& action) override;
+  // Counts need no detail but a suppression's reason, which comes all the same.
+  bool wants_details() const override { return false; }
 
  private:
   struct Family {

@@ -33,7 +33,9 @@ inline constexpr TimeMs kDay = 24 * kHour;
 
 struct Timeline final : parcours::engine::Observer {
   std::vector<parcours::engine::Action> actions;
+  bool details = true;  // what wants_details() answers (asked when the engine is made)
   void on_action(const parcours::engine::Action& action) override { actions.push_back(action); }
+  bool wants_details() const override { return details; }
   // "contact journey step action" lines, for compact expectations.
   std::vector<std::string> lines() const {
     std::vector<std::string> out;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "engine_fixture.hpp"
 
 using Catch::Matchers::Contains;
@@ -195,6 +197,34 @@ transactional = true
     if (action.action == "send") sends.push_back(action.contact + "@" + parcours::schedule::format_time(action.time));
   // 2026-11-24 09:00 in New York (UTC-5) is 14:00 UTC; `late` departs in 3 days: skipped.
   CHECK(sends == std::vector<std::string>{"ny@2026-11-24T14:00:00Z"});
+}
+
+TEST_CASE("an observer that wants no details gets \"{}\", but a suppression still says why") {
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "go"
+[[steps]]
+wait = "1h"
+[[steps]]
+send = "email"
+text = "Hello {{contact.first_name}}"
+)toml"}});
+  // Made again, now that the observer says no: it is asked once, when they are made.
+  f.timeline.details = false;
+  f.dispatcher.reset();
+  f.engine = std::make_unique<parcours::engine::Engine>(f.clients, f.loaded, *f.store, f.clock, &f.timeline, &f.data);
+  f.dispatcher = std::make_unique<parcours::engine::Dispatcher>(*f.engine, *f.store, f.clock, f.sender, &f.timeline,
+                                                                parcours::engine::RetryPolicy{}, &f.data);
+  f.event(R"({"id":"1","type":"go","contact":"ann","attributes":{"first_name":"Ann"}})");
+  f.event(R"({"id":"2","type":"go","contact":"bob","attributes":{"consent":{"email":false}}})");
+  f.advance_to(f.clock.now() + 2 * 3'600'000);
+  std::vector<std::string> seen;
+  for (const auto& a : f.timeline.actions) seen.push_back(a.contact + " " + a.action + " " + a.detail_json);
+  CHECK(std::count(seen.begin(), seen.end(), "ann send {}") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "ann wait {}") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "bob suppressed {\"reason\":\"consent\",\"text\":\"Hello \"}") == 1);
+  // The message itself is the same: only the timeline's copy of it is left out.
+  REQUIRE(f.sender.received.size() == 1);
+  CHECK(f.sender.received[0]["content"]["text"] == "Hello Ann");
 }
 
 TEST_CASE("consent: false never sends, missing counts as no when required, transactional is exempt from missing") {
