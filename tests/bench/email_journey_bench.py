@@ -10,8 +10,14 @@ with the email plugin. Prints, in one run on this machine:
      sink's last message, the 1 s wait included) and the same without the wait, the
      host's peak RSS (VmHWM), and the ratio of the journey's rate to the baseline.
 
-Usage: tests/bench/email_journey_bench.py [BUILD_DIR] [--journeys N] [--batch B]
-       [--concurrency C] [--connections K] [--sink PATH]     (default: build, 50000, 1000, 8, 4)
+Usage: tests/bench/email_journey_bench.py [BUILD_DIR ...] [--journeys N] [--batch B]
+       [--concurrency C] [--connections K] [--rounds R] [--sink PATH]
+       (default: build, 50000, 1000, 8, 4, 1)
+
+With two or more build folders (e.g. one of main and one of a change) each round runs
+them one after the other, and the end prints each one's median: this machine is a shared
+VM whose speed drifts by up to a factor of two within an hour, so only runs interleaved
+in one session compare two versions.
 """
 import argparse
 import http.client
@@ -20,6 +26,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +35,8 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 parser = argparse.ArgumentParser()
-parser.add_argument("build", nargs="?", default="build")
+parser.add_argument("builds", nargs="*", default=["build"])
+parser.add_argument("--rounds", type=int, default=1, help="runs of every build, interleaved")
 parser.add_argument("--journeys", type=int, default=50000)
 parser.add_argument("--batch", type=int, default=1000)
 parser.add_argument("--concurrency", type=int, default=8, help="the channel's concurrency: messages in flight")
@@ -37,12 +45,11 @@ parser.add_argument("--baseline-messages", type=int, default=20000)
 parser.add_argument("--sink", default=str(here.parent.parent.parent / "shared/tools/smtp-sink.py"))
 parser.add_argument("--timeout", type=float, default=300)
 args = parser.parse_args()
-build = Path(args.build).resolve()
-parcours = build / "bin/parcours"
-smtp_bench = build / "tests/bench/parcours_smtp_bench"
-for needed in (parcours, smtp_bench, Path(args.sink)):
-    if not needed.exists():
-        sys.exit(f"{needed} is missing (build: ninja -C {build} parcours email parcours_smtp_bench)")
+builds = [Path(build).resolve() for build in args.builds]
+for build in builds:
+    for needed in (build / "bin/parcours", build / "tests/bench/parcours_smtp_bench", Path(args.sink)):
+        if not needed.exists():
+            sys.exit(f"{needed} is missing (build: ninja -C {build} parcours email parcours_smtp_bench)")
 
 
 def free_port():
@@ -86,80 +93,102 @@ cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if l
 print(f"machine: {os.cpu_count()} cores, {cpu}; {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
 print(f"load average at the start: {load()}")
 
-with tempfile.TemporaryDirectory() as tmp:
-    work = Path(tmp)
-    # --- 1. the baseline: the transport alone ----------------------------------------------
-    sink, port, status = start_sink(work, "baseline")
-    baseline = subprocess.run([str(smtp_bench), "--url", f"smtp://127.0.0.1:{port}", "--messages",
-                               str(args.baseline_messages), "--threads", str(args.concurrency),
-                               "--connections", str(args.connections)],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    sink.send_signal(signal.SIGTERM)
-    sink.wait()
-    baseline_rate = float(next(part for part in baseline.split(", ") if part.endswith("messages/s")).split()[0])
-    print("baseline " + baseline)
+def run(build):
+    """One measurement of `build`: the transport alone, then the journey. Returns its figures."""
+    parcours = build / "bin/parcours"
+    smtp_bench = build / "tests/bench/parcours_smtp_bench"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        # --- 1. the baseline: the transport alone ----------------------------------------------
+        sink, port, status = start_sink(work, "baseline")
+        baseline = subprocess.run([str(smtp_bench), "--url", f"smtp://127.0.0.1:{port}", "--messages",
+                                   str(args.baseline_messages), "--threads", str(args.concurrency),
+                                   "--connections", str(args.connections)],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        sink.send_signal(signal.SIGTERM)
+        sink.wait()
+        baseline_rate = float(next(part for part in baseline.split(", ") if part.endswith("messages/s")).split()[0])
+        print("baseline " + baseline)
 
-    # --- 2. the journey -------------------------------------------------------------------
-    sink, port, status = start_sink(work, "journey")
-    config = work / "config/clients/shop"
-    (config / "journeys").mkdir(parents=True)
-    (work / "config/parcours.toml").write_text('[log]\nlevel = "warn"\n')
-    (config / "client.toml").write_text(
-        'require_consent = false\napi_keys = ["bench-key-0123456789abcdef"]\n'
-        f'[channels.email]\nplugin = "email"\nurl = "smtp://127.0.0.1:{port}"\nfrom = "Shop <hello@shop.test>"\n'
-        f'starttls = "off"\nconcurrency = {args.concurrency}\nconnections = {args.connections}\n')
-    (config / "journeys/welcome.toml").write_text(
-        '[entry]\non = "signup"\n[[steps]]\nwait = "1s"\n[[steps]]\nsend = "email"\n'
-        'subject = "Welcome, {{contact.first_name}}"\n'
-        'html = "<p>Hello {{contact.first_name}}, welcome to <a href=\\"https://shop.test\\">the shop</a>.</p>"\n')
-    listen = free_port()
-    log = open(work / "host.log", "w")
-    host = subprocess.Popen([str(parcours), "run", "--config", str(work / "config"), "--listen",
-                             f"127.0.0.1:{listen}"], cwd=work, stdout=subprocess.DEVNULL, stderr=log)
-    print(f"host pid {host.pid}, sink pid {sink.pid}", flush=True)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", listen), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+        # --- 2. the journey -------------------------------------------------------------------
+        sink, port, status = start_sink(work, "journey")
+        config = work / "config/clients/shop"
+        (config / "journeys").mkdir(parents=True)
+        (work / "config/parcours.toml").write_text('[log]\nlevel = "warn"\n')
+        (config / "client.toml").write_text(
+            'require_consent = false\napi_keys = ["bench-key-0123456789abcdef"]\n'
+            f'[channels.email]\nplugin = "email"\nurl = "smtp://127.0.0.1:{port}"\nfrom = "Shop <hello@shop.test>"\n'
+            f'starttls = "off"\nconcurrency = {args.concurrency}\nconnections = {args.connections}\n')
+        (config / "journeys/welcome.toml").write_text(
+            '[entry]\non = "signup"\n[[steps]]\nwait = "1s"\n[[steps]]\nsend = "email"\n'
+            'subject = "Welcome, {{contact.first_name}}"\n'
+            'html = "<p>Hello {{contact.first_name}}, welcome to <a href=\\"https://shop.test\\">the shop</a>.</p>"\n')
+        listen = free_port()
+        log = open(work / "host.log", "w")
+        host = subprocess.Popen([str(parcours), "run", "--config", str(work / "config"), "--listen",
+                                 f"127.0.0.1:{listen}"], cwd=work, stdout=subprocess.DEVNULL, stderr=log)
+        print(f"host pid {host.pid}, sink pid {sink.pid}", flush=True)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", listen), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
 
-    connection = http.client.HTTPConnection("127.0.0.1", listen, timeout=60)
-    started = time.time()
-    for first in range(0, args.journeys, args.batch):
-        body = "\n".join(json.dumps({"type": "signup", "contact": f"c{i}", "attributes": {
-            "first_name": f"C{i}", "email": f"c{i}@example.test"}}) for i in
-            range(first, min(first + args.batch, args.journeys)))
-        connection.request("POST", "/v1/clients/shop/events", body=body, headers={
-            "Authorization": "Bearer bench-key-0123456789abcdef", "Content-Type": "application/x-ndjson"})
-        answer = connection.getresponse()
-        answer.read()
-        if answer.status != 202:
-            sys.exit(f"POST answered {answer.status}")
-    posted = time.time()
-    while sink_status(status)["count"] < args.journeys and time.time() - started < args.timeout:
-        time.sleep(0.1)
-    rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
-    host_cpu, sink_cpu = cpu_seconds(host.pid), cpu_seconds(sink.pid)
-    host.send_signal(signal.SIGTERM)
-    host.wait()
-    sink.send_signal(signal.SIGTERM)
-    sink.wait()
-    final = sink_status(status)
-    done = final["count"]
-    elapsed = (final["last_ts"] or started) - started
-    rate = done / elapsed if elapsed > 0 else 0
-    rate_after_wait = done / max(elapsed - 1.0, 1e-9)
-    print(f"journey: {done}/{args.journeys} emails received ({final.get('unique_rcpt')} distinct recipients), "
-          f"sign-ups posted in {posted - started:.2f} s (batches of {args.batch}), last email {elapsed:.2f} s "
-          f"after the first POST")
-    print(f"journey: {rate:,.0f} completed journeys/s ({rate_after_wait:,.0f}/s without the 1 s wait); "
-          f"peak RSS {rss / 1024:.1f} MB; {rate / baseline_rate:.0%} of the transport alone")
-    print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
-          f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
-          f"{os.cpu_count()} cores")
-    print(f"load average at the end: {load()}")
-    if done < args.journeys:
-        print("host log:\n" + (work / "host.log").read_text()[-3000:])
-        sys.exit(1)
+        connection = http.client.HTTPConnection("127.0.0.1", listen, timeout=60)
+        started = time.time()
+        for first in range(0, args.journeys, args.batch):
+            body = "\n".join(json.dumps({"type": "signup", "contact": f"c{i}", "attributes": {
+                "first_name": f"C{i}", "email": f"c{i}@example.test"}}) for i in
+                range(first, min(first + args.batch, args.journeys)))
+            connection.request("POST", "/v1/clients/shop/events", body=body, headers={
+                "Authorization": "Bearer bench-key-0123456789abcdef", "Content-Type": "application/x-ndjson"})
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 202:
+                sys.exit(f"POST answered {answer.status}")
+        posted = time.time()
+        while sink_status(status)["count"] < args.journeys and time.time() - started < args.timeout:
+            time.sleep(0.1)
+        rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
+        host_cpu, sink_cpu = cpu_seconds(host.pid), cpu_seconds(sink.pid)
+        host.send_signal(signal.SIGTERM)
+        host.wait()
+        sink.send_signal(signal.SIGTERM)
+        sink.wait()
+        final = sink_status(status)
+        done = final["count"]
+        elapsed = (final["last_ts"] or started) - started
+        rate = done / elapsed if elapsed > 0 else 0
+        rate_after_wait = done / max(elapsed - 1.0, 1e-9)
+        print(f"journey: {done}/{args.journeys} emails received ({final.get('unique_rcpt')} distinct recipients), "
+              f"sign-ups posted in {posted - started:.2f} s (batches of {args.batch}), last email {elapsed:.2f} s "
+              f"after the first POST")
+        print(f"journey: {rate:,.0f} completed journeys/s ({rate_after_wait:,.0f}/s without the 1 s wait); "
+              f"peak RSS {rss / 1024:.1f} MB; {rate / baseline_rate:.0%} of the transport alone")
+        print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
+              f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
+              f"{os.cpu_count()} cores")
+        print(f"load average at the end: {load()}")
+        if done < args.journeys:
+            print("host log:\n" + (work / "host.log").read_text()[-3000:])
+            sys.exit(1)
+        return {"rate": rate, "host_us": host_cpu / done * 1e6, "sink_us": sink_cpu / done * 1e6, "rss_mb": rss / 1024,
+                "transport": baseline_rate}
+
+
+results = {build: [] for build in builds}
+for round_number in range(1, args.rounds + 1):
+    for build in builds:
+        if len(builds) > 1 or args.rounds > 1:
+            print(f"--- round {round_number}/{args.rounds}: {build}", flush=True)
+        results[build].append(run(build))
+if len(builds) > 1 or args.rounds > 1:
+    print(f"--- medians of {args.rounds} round(s), each round running every build in turn")
+    for build, runs in results.items():
+        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        spread = f"{min(run['rate'] for run in runs):,.0f}–{max(run['rate'] for run in runs):,.0f}"
+        print(f"{build}: {median['rate']:,.0f} completed journeys/s ({spread}), host {median['host_us']:.0f} µs and "
+              f"sink {median['sink_us']:.0f} µs a journey, peak RSS {median['rss_mb']:.1f} MB, transport alone "
+              f"{median['transport']:,.0f} messages/s")
