@@ -15,6 +15,7 @@
 #include "engine/send_pool.hpp"
 #include "engine/step_hash.hpp"
 #include "links/html_tracking.hpp"
+#include "render/json_string.hpp"
 #include "render/message_renderer.hpp"
 #include "schedule/local_time.hpp"
 
@@ -75,6 +76,44 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   data["links"] = {{"unsubscribe", unsubscribe_url}};
   data["data"] = sources != nullptr ? sources->lookup(client.id, message.contact, contact) : json::object();
   return data;
+}
+
+// The ABI message (plugin.h, send()), written straight out: as nlohmann's dump() of the
+// same document would write it, keys in order, without building that document first.
+std::string wire_message(const MessageRecord& message, const std::string& attributes_json,
+                         const render::RenderedMessage& rendered, const std::string& html,
+                         const std::string& unsubscribe, bool has_links, const json& params) {
+  using render::append_json_string;
+  std::string wire;
+  wire.reserve(512 + html.size() + rendered.text.size() + rendered.subject.size() + attributes_json.size());
+  wire += "{\"channel\":";
+  append_json_string(wire, message.channel);
+  wire += ",\"client\":";
+  append_json_string(wire, message.client);
+  wire += ",\"contact\":{\"attributes\":";
+  wire += attributes_json;
+  wire += ",\"id\":";
+  append_json_string(wire, message.contact);
+  wire += "},\"content\":{\"html\":";
+  append_json_string(wire, html);
+  wire += ",\"subject\":";
+  append_json_string(wire, rendered.subject);
+  wire += ",\"text\":";
+  append_json_string(wire, rendered.text);
+  wire += "},\"idempotency_key\":";
+  append_json_string(wire, message.idempotency_key);
+  wire += ",\"links\":{";
+  if (has_links) {
+    // RFC 8058: the same address takes the one-click POST a mail program sends.
+    wire += "\"unsubscribe\":";
+    append_json_string(wire, unsubscribe);
+  }
+  wire += "},\"params\":";
+  wire += params.dump();
+  wire += ",\"transactional\":";
+  wire += message.transactional ? "true" : "false";
+  wire += '}';
+  return wire;
 }
 
 }  // namespace
@@ -288,7 +327,6 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
             render::render_message(config.directory / "templates", json::parse(message.params_json),
                                    template_data(config, message, contact, unsubscribe, data_), pending.rendered);
         std::string html = rendered.html;
-        json links_json = json::object();
         if (links_ != nullptr) {
           const links::LinkTarget target{"",
                                          message.client,
@@ -299,18 +337,9 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
                                          message.step,
                                          ""};
           if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
-          // RFC 8058: the same address takes the one-click POST a mail program sends.
-          links_json["unsubscribe"] = unsubscribe;
         }
-        json wire{{"idempotency_key", message.idempotency_key},
-                  {"channel", message.channel},
-                  {"client", message.client},
-                  {"contact", {{"id", message.contact}, {"attributes", contact}}},
-                  {"content", {{"subject", rendered.subject}, {"text", rendered.text}, {"html", html}}},
-                  {"params", pending.rendered},
-                  {"transactional", message.transactional},
-                  {"links", links_json}};
-        pending.wire = wire.dump();
+        pending.wire = wire_message(message, record && contact.is_object() ? record->attributes_json : contact.dump(),
+                                    rendered, html, unsubscribe, links_ != nullptr, pending.rendered);
       } catch (const std::exception& error) {
         message.status = MessageStatus::failed;
         message.reason = std::string("cannot render: ") + error.what();

@@ -1,5 +1,7 @@
 #include "links/link_signer.hpp"
 
+#include "render/json_string.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -26,22 +28,6 @@ std::string base64url(const std::string& bytes) {
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return out;
-}
-
-// `text` as a JSON string. Plain printable ASCII (ids, keys, most URLs) is copied between
-// quotes; anything else goes through nlohmann, so a token is the same bytes as ever.
-void append_json_string(std::string& out, const std::string& text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
-  });
-  if (!plain) {
-    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  out += text;
-  out += '"';
 }
 
 std::optional<std::string> unbase64url(std::string text) {
@@ -125,11 +111,11 @@ LinkSigner::LinkSigner(std::string secret, std::string public_url)
 std::string LinkSigner::token(const LinkTarget& target) const {
   // An unsubscribe token holds four fields (as since the first version: links already
   // sent keep working); an open token three more, a click token the url too. The payload
-  // is the fields as a JSON array, exactly as nlohmann's dump() writes it.
+  // is the fields as a JSON array, exactly as nlohmann's dump() wrote it then.
   std::string payload = "[";
   const auto field = [&](const std::string& text) {
     if (payload.size() > 1) payload += ',';
-    append_json_string(payload, text);
+    render::append_json_string(payload, text, render::InvalidUtf8::replace);
   };
   field(target.purpose);
   field(target.client);
