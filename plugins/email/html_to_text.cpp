@@ -68,24 +68,38 @@ std::size_t decode_reference(std::string_view html, std::size_t at, std::string&
   return at + 1;
 }
 
-// The value of attribute `name` in a tag's text (`<a href="x" ...>`), decoded.
+// Where `lower_needle` (lower case) first occurs in `text` from `from`, whatever the
+// case of `text`: no lower-cased copy of a tag, or of the rest of a document.
+std::size_t find_ignoring_case(std::string_view text, std::string_view lower_needle, std::size_t from = 0) {
+  if (lower_needle.size() > text.size()) return std::string_view::npos;
+  for (std::size_t at = from; at + lower_needle.size() <= text.size(); ++at) {
+    std::size_t k = 0;
+    while (k < lower_needle.size() &&
+           std::tolower(static_cast<unsigned char>(text[at + k])) == static_cast<unsigned char>(lower_needle[k]))
+      ++k;
+    if (k == lower_needle.size()) return at;
+  }
+  return std::string_view::npos;
+}
+
+// The value of attribute `name` (lower case) in a tag's text (`<a href="x" ...>`), decoded.
 std::string attribute(std::string_view tag, std::string_view name) {
-  const std::string text = lower(tag);
-  for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
-    if (at == 0 || !std::isspace(static_cast<unsigned char>(text[at - 1]))) continue;
+  for (std::size_t at = find_ignoring_case(tag, name); at != std::string_view::npos;
+       at = find_ignoring_case(tag, name, at + 1)) {
+    if (at == 0 || !std::isspace(static_cast<unsigned char>(tag[at - 1]))) continue;
     std::size_t i = at + name.size();
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i >= text.size() || text[i] != '=') continue;
+    while (i < tag.size() && std::isspace(static_cast<unsigned char>(tag[i]))) ++i;
+    if (i >= tag.size() || tag[i] != '=') continue;
     ++i;
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < tag.size() && std::isspace(static_cast<unsigned char>(tag[i]))) ++i;
     std::size_t end;
-    if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
-      end = text.find(text[i], i + 1);
+    if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
+      end = tag.find(tag[i], i + 1);
       ++i;
     } else {
-      end = text.find_first_of(" \t\r\n>", i);
+      end = tag.find_first_of(" \t\r\n>", i);
     }
-    if (end == std::string::npos) end = tag.size();
+    if (end == std::string_view::npos) end = tag.size();
     std::string value;
     const std::string_view raw = tag.substr(i, end - i);
     for (std::size_t k = 0; k < raw.size();)
@@ -165,8 +179,8 @@ class Converter {
 
     // Whole elements whose content is not text for the reader.
     if (!closing && (name == "head" || name == "style" || name == "script" || name == "title")) {
-      const auto close = lower(html.substr(end)).find("</" + name);
-      if (close == std::string::npos) return html.size();
+      const auto close = find_ignoring_case(html.substr(end), "</" + name);
+      if (close == std::string_view::npos) return html.size();
       const auto after = html.find('>', end + close);
       return after == std::string_view::npos ? html.size() : after + 1;
     }

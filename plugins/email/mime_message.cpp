@@ -186,36 +186,44 @@ std::string rfc5322_date(std::int64_t ms) {
 }
 
 std::string quoted_printable(const std::string& text) {
+  // Written into a buffer sized for the worst case (every byte as =XX, plus soft
+  // breaks), a byte at a time without std::string's checks: this runs over every part
+  // of every message.
   static const char* const hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+  std::string out(text.size() * 3 + (text.size() * 3 / (kMaxLine - 1) + 1) * 3 + 2, '\0');
+  char* const start = out.data();
+  char* put = start;
   std::size_t line = 0;  // characters on the current output line
-  const auto put = [&](const char* token, std::size_t size) {
-    if (line + size > kMaxLine - 1) {  // room for the soft break's '='
-      out += "=\r\n";
-      line = 0;
-    }
-    out.append(token, size);
-    line += size;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      out += "\r\n";
+      if (c == '\r' && i + 1 < size && text[i + 1] == '\n') ++i;
+      *put++ = '\r';
+      *put++ = '\n';
       line = 0;
       continue;
     }
-    const bool line_end = i + 1 == text.size() || text[i + 1] == '\r' || text[i + 1] == '\n';
+    const bool line_end = i + 1 == size || text[i + 1] == '\r' || text[i + 1] == '\n';
     const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
     // A '.' opening a line is encoded too: some relays mangle lines that start with one.
-    if (literal && !(c == '.' && line == 0)) {
-      put(&text[i], 1);
-    } else {
-      const char encoded[] = {'=', hex[c >> 4], hex[c & 15]};
-      put(encoded, 3);
+    const std::size_t width = literal && !(c == '.' && line == 0) ? 1 : 3;
+    if (line + width > kMaxLine - 1) {  // room for the soft break's '='
+      *put++ = '=';
+      *put++ = '\r';
+      *put++ = '\n';
+      line = 0;
     }
+    if (width == 1) {
+      *put++ = static_cast<char>(c);
+    } else {
+      *put++ = '=';
+      *put++ = hex[c >> 4];
+      *put++ = hex[c & 15];
+    }
+    line += width;
   }
+  out.resize(static_cast<std::size_t>(put - start));
   return out;
 }
 

@@ -16,3 +16,11 @@ TEST_CASE("html becomes the text a reader sees") {
   CHECK(html_to_text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>") == "a b\nc");
   CHECK(html_to_text("").empty());
 }
+
+TEST_CASE("tags and attributes are read whatever their case, and only whole attribute names match") {
+  CHECK(html_to_text("<HEAD><STYLE>p{}</Style></HEAD><P>Hi</P>") == "Hi");
+  CHECK(html_to_text("<A HREF='https://x.test/A'>See</A>") == "See (https://x.test/A)");
+  CHECK(html_to_text("<a data-href=\"https://no.test\" Href=https://yes.test>Go</a>") == "Go (https://yes.test)");
+  CHECK(html_to_text("<img src=x ALT = \"Logo\">") == "Logo");
+  CHECK(html_to_text("<style>never closed") == "");
+}
