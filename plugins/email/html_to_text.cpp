@@ -115,6 +115,7 @@ std::string attribute(std::string_view tag, std::string_view name) {
 class Converter {
  public:
   std::string run(std::string_view html) {
+    out_.reserve(html.size());
     std::size_t at = 0;
     while (at < html.size()) {
       const char c = html[at];
@@ -125,8 +126,11 @@ class Converter {
         at = decode_reference(html, at, decoded);
         text(decoded);
       } else {
-        text(std::string_view(&html[at], 1));
-        ++at;
+        // The text up to the next tag or reference, in one go.
+        std::size_t next = html.find_first_of("<&", at);
+        if (next == std::string_view::npos) next = html.size();
+        text(html.substr(at, next - at));
+        at = next;
       }
     }
     // No trailing blank lines or spaces.
