@@ -78,8 +78,10 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   return data;
 }
 
-// The ABI message (plugin.h, send()), written straight out: as nlohmann's dump() of the
-// same document would write it, keys in order, without building that document first.
+// The ABI message (plugin.h, send()), written straight out, keys in the order nlohmann's
+// dump() of the same document would give them, without building that document: the
+// contact's attributes go in as the store holds them (JSON already), the texts through
+// append_json_string.
 std::string wire_message(const MessageRecord& message, const std::string& attributes_json,
                          const render::RenderedMessage& rendered, const std::string& html,
                          const std::string& unsubscribe, bool has_links, const json& params) {

@@ -8,7 +8,6 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
