@@ -121,6 +121,7 @@ class Service {
     explicit EngineObserver(Service& service) : service_(service) {}
     void on_action(const engine::Action& action) override { service_.metrics_.on_action(action); }
     void on_queued(const engine::Action&) override { service_.wake(); }
+    bool wants_details() const override { return service_.metrics_.wants_details(); }
 
    private:
     Service& service_;
