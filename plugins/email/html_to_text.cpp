@@ -1,5 +1,6 @@
 #include "html_to_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <string_view>
@@ -68,15 +69,20 @@ std::size_t decode_reference(std::string_view html, std::size_t at, std::string&
   return at + 1;
 }
 
+// ASCII letters to lower case, nothing else: HTML's names are ASCII, and std::tolower
+// asks the locale for every byte.
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // Where `lower_needle` (lower case) first occurs in `text` from `from`, whatever the
 // case of `text`: no lower-cased copy of a tag, or of the rest of a document.
 std::size_t find_ignoring_case(std::string_view text, std::string_view lower_needle, std::size_t from = 0) {
-  if (lower_needle.size() > text.size()) return std::string_view::npos;
+  if (lower_needle.empty() || lower_needle.size() > text.size()) return std::string_view::npos;
   for (std::size_t at = from; at + lower_needle.size() <= text.size(); ++at) {
-    std::size_t k = 0;
-    while (k < lower_needle.size() &&
-           std::tolower(static_cast<unsigned char>(text[at + k])) == static_cast<unsigned char>(lower_needle[k]))
-      ++k;
+    if (ascii_lower(text[at]) != lower_needle[0]) continue;
+    std::size_t k = 1;
+    while (k < lower_needle.size() && ascii_lower(text[at + k]) == lower_needle[k]) ++k;
     if (k == lower_needle.size()) return at;
   }
   return std::string_view::npos;
@@ -102,11 +108,15 @@ std::string attribute(std::string_view tag, std::string_view name) {
     if (end == std::string_view::npos) end = tag.size();
     std::string value;
     const std::string_view raw = tag.substr(i, end - i);
-    for (std::size_t k = 0; k < raw.size();)
-      if (raw[k] == '&')
+    for (std::size_t k = 0; k < raw.size();) {
+      if (raw[k] == '&') {
         k = decode_reference(raw, k, value);
-      else
-        value += raw[k++];
+        continue;
+      }
+      const std::size_t next = std::min(raw.find('&', k), raw.size());
+      value.append(raw.substr(k, next - k));
+      k = next;
+    }
     return value;
   }
   return {};
