@@ -219,7 +219,7 @@ class Engine::Activation final : public journey::DataScope {
     if (!enrollment || enrollment->status != EnrollmentStatus::waiting) return;  // woken or ended meanwhile
     const auto* journey = client.find(enrollment->journey);
     if (journey == nullptr) return;
-    load_contact(client, enrollment->contact);
+    defer_contact(client, enrollment->contact);
     leave_wait(client, *journey, *enrollment);
     const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment->step));
     std::size_t next = step.next.index;
@@ -315,19 +315,36 @@ class Engine::Activation final : public journey::DataScope {
     return it->second;
   }
   json& load_contact(const ClientJourneys& client, const std::string& id) {
-    if (contact_id_ == id && contact_client_ == client.client->id) return contact_;
+    defer_contact(client, id);
+    return current_contact();
+  }
+
+  // Makes `id` the contact this activation works on, without reading it yet: a timer
+  // that only moves an enrollment on to a send or a wait never needs its attributes.
+  void defer_contact(const ClientJourneys& client, const std::string& id) {
+    if (contact_id_ == id && contact_client_ == client.client->id) return;
     save_contact(client);
     contact_id_ = id;
     contact_client_ = client.client->id;
     data_rows_.reset();
-    auto record = tx_.find_contact(client.client->id, id);
-    contact_ = record ? json::parse(record->attributes_json) : json::object();
-    dirty_ = !record.has_value();
+    contact_ = json::object();
+    contact_loaded_ = false;
+    dirty_ = false;
+  }
+
+  // The current contact's attributes, read from the store the first time they are asked for.
+  json& current_contact() const {
+    if (!contact_loaded_) {
+      auto record = tx_.find_contact(contact_client_, contact_id_);
+      contact_ = record ? json::parse(record->attributes_json) : json::object();
+      dirty_ = !record.has_value();
+      contact_loaded_ = true;
+    }
     return contact_;
   }
 
   void save_contact(const ClientJourneys& client) {
-    if (!dirty_ || contact_id_.empty()) return;
+    if (!dirty_ || !contact_loaded_ || contact_id_.empty()) return;
     tx_.upsert_contact({contact_client_, contact_id_, contact_.dump(), now_});
     dirty_ = false;
     (void)client;
@@ -353,7 +370,7 @@ class Engine::Activation final : public journey::DataScope {
   // data.*: asked of the sources once per contact and transaction, and only when an
   // expression reads it.
   const json& rows() const override {
-    if (!data_rows_) data_rows_ = engine_.data_->lookup(contact_client_, contact_id_, contact_);
+    if (!data_rows_) data_rows_ = engine_.data_->lookup(contact_client_, contact_id_, current_contact());
     return *data_rows_;
   }
 
@@ -410,7 +427,6 @@ class Engine::Activation final : public journey::DataScope {
       }
       enrollment.step = static_cast<std::int64_t>(index);
       count(client_id, journey.id, label, "entered");
-      json& contact = contact_;
       switch (step.kind) {
         case journey::StepKind::send: {
           const auto& send = std::get<journey::SendStep>(step.detail);
@@ -446,12 +462,12 @@ class Engine::Activation final : public journey::DataScope {
         }
         case journey::StepKind::wait_until: {
           const auto& wait = std::get<journey::WaitUntilStep>(step.detail);
-          const auto value =
-              journey::evaluate(*wait.until.compiled, context(contact, event(), journey, enrollment.entered_at));
+          const auto value = journey::evaluate(*wait.until.compiled,
+                                               context(current_contact(), event(), journey, enrollment.entered_at));
           std::optional<TimeMs> due;
           if (auto time = value.to_time()) due = time->time_since_epoch().count();
           if (due && wait.at_minute)
-            due = schedule::at_local_minute(*due, *wait.at_minute, timezone_of(client, contact));
+            due = schedule::at_local_minute(*due, *wait.at_minute, timezone_of(client, current_contact()));
           if (!due || *due <= now_) {
             // Past (or no time at all): continue now, or jump to `goto` with if_past = "skip".
             index = wait.skip_to ? wait.skip_to->index : step.next.index;
@@ -481,7 +497,8 @@ class Engine::Activation final : public journey::DataScope {
           for (std::size_t i = 0; i < branch.cases.size(); ++i) {
             const auto& branch_case = branch.cases[i];
             if (branch_case.when &&
-                !journey::holds(*branch_case.when->compiled, context(contact, event(), journey, enrollment.entered_at)))
+                !journey::holds(*branch_case.when->compiled,
+                                context(current_contact(), event(), journey, enrollment.entered_at)))
               continue;
             next = branch_case.target.index;
             taken = branch_case.target.name;
@@ -507,7 +524,7 @@ class Engine::Activation final : public journey::DataScope {
         }
         case journey::StepKind::set: {
           const json& changes = set_changes(step);
-          contact.merge_patch(changes);
+          current_contact().merge_patch(changes);
           dirty_ = true;
           report(client, enrollment, label, "set", "", [&] { return changes; });
           index = step.next.index;
@@ -581,9 +598,12 @@ class Engine::Activation final : public journey::DataScope {
   std::vector<Action> actions_;
   std::string contact_client_;
   std::string contact_id_;
-  json contact_ = json::object();
+  // The current contact: read when first asked for (current_contact()), written back when
+  // changed (save_contact()).
+  mutable json contact_ = json::object();
+  mutable bool contact_loaded_ = true;
   mutable std::optional<json> data_rows_;  // rows(): what the sources know of contact_id_
-  bool dirty_ = false;
+  mutable bool dirty_ = false;
   int sends_ = 0;
   std::map<std::string, Counter, std::less<>> counters_;  // by counter_key_
   std::string counter_key_;
