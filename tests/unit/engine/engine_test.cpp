@@ -136,6 +136,39 @@ text = "Welcome, lead"
                                     "0m ann second step 1 send"});
 }
 
+TEST_CASE("after a wait, steps read the contact as it is then, and what they set is kept") {
+  EngineFixture f(Journeys{{"j", R"toml([entry]
+on = "go"
+[[steps]]
+wait = "1h"
+[[steps]]
+set = { stage = "warm" }
+[[steps]]
+wait = "1h"
+[[steps]]
+branch = [
+  { when = "contact.stage == \"warm\" and contact.plan == \"pro\"", goto = "pro" },
+  { goto = "done" },
+]
+[[steps]]
+id = "pro"
+send = "email"
+text = "Hello {{contact.first_name}}, {{contact.stage}} {{contact.plan}}"
+[[steps]]
+id = "done"
+wait = "1m"
+)toml"}});
+  f.event(R"({"id":"1","type":"go","contact":"ann","attributes":{"first_name":"Ann","plan":"free"}})");
+  // Between the two timers: a change the second one must see (it reads the store).
+  f.event(R"({"id":"2","type":"other","contact":"ann","attributes":{"plan":"pro"}})", kStart + 90 * kMinute);
+  f.advance_to(kStart + 3 * 3'600'000);
+  CHECK(f.contact("ann")["stage"] == "warm");  // set after the first timer, written back
+  CHECK(f.contact("ann")["plan"] == "pro");
+  CHECK(f.contact("ann")["first_name"] == "Ann");
+  REQUIRE(f.sender.received.size() == 1);
+  CHECK(f.sender.received[0]["content"]["text"] == "Hello Ann, warm pro");
+}
+
 TEST_CASE("a split sends a contact to the same arm every time, and arms fill by weight") {
   const std::string split = R"toml([entry]
 on = "visit"
