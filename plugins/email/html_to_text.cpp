@@ -8,9 +8,15 @@
 namespace parcours::email {
 namespace {
 
+// ASCII letters to lower case, nothing else: HTML's names are ASCII, and std::tolower
+// asks the locale for every byte.
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
@@ -67,12 +73,6 @@ std::size_t decode_reference(std::string_view html, std::size_t at, std::string&
   }
   out += '&';
   return at + 1;
-}
-
-// ASCII letters to lower case, nothing else: HTML's names are ASCII, and std::tolower
-// asks the locale for every byte.
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // Where `lower_needle` (lower case) first occurs in `text` from `from`, whatever the
