@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/json_text.hpp"
+
 namespace parcours::api {
 
 std::vector<engine::IncomingEvent> parse_event_body(const std::string& body, const std::string& content_type) {
@@ -10,7 +12,7 @@ std::vector<engine::IncomingEvent> parse_event_body(const std::string& body, con
     if (events.empty()) throw engine::EventError("the body holds no event");
     return events;
   }
-  const auto parsed = nlohmann::json::parse(body, nullptr, false);
+  const auto parsed = render::parse_json_or_discarded(body);
   if (parsed.is_discarded())
     throw engine::EventError(
         "the body is not JSON: send one event object, a JSON array of events, or NDJSON with Content-Type: "

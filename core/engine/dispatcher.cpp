@@ -16,6 +16,7 @@
 #include "engine/step_hash.hpp"
 #include "links/html_tracking.hpp"
 #include "render/json_string.hpp"
+#include "render/json_text.hpp"
 #include "render/message_renderer.hpp"
 #include "schedule/local_time.hpp"
 
@@ -69,7 +70,7 @@ json template_data(const config::ClientConfig& client, const MessageRecord& mess
   json data;
   data["contact"] = contact;
   data["contact"]["id"] = message.contact;
-  const json event = json::parse(message.event_json);
+  const json event = render::parse_json(message.event_json);
   data["event"] = event.contains("properties") ? event["properties"] : json::object();
   data["journey"] = {{"id", message.journey}, {"step", message.step}};
   data["client"] = {{"id", client.id}, {"name", client.name}};
@@ -111,7 +112,7 @@ std::string wire_message(const MessageRecord& message, const std::string& attrib
     append_json_string(wire, unsubscribe);
   }
   wire += "},\"params\":";
-  wire += params.dump();
+  wire += render::dump_json(params);
   wire += ",\"transactional\":";
   wire += message.transactional ? "true" : "false";
   wire += '}';
@@ -319,14 +320,14 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       }
       const config::ClientConfig& config = *client->client;
       const auto record = tx.find_contact(message.client, message.contact);
-      const json contact = record ? json::parse(record->attributes_json) : json::object();
+      const json contact = record ? render::parse_json(record->attributes_json) : json::object();
 
       Pending pending{message, &config, channel, {}, json::object(), decided};
       try {
         const std::string unsubscribe =
             links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
         const auto rendered =
-            render::render_message(config.directory / "templates", json::parse(message.params_json),
+            render::render_message(config.directory / "templates", render::parse_json(message.params_json),
                                    template_data(config, message, contact, unsubscribe, data_), pending.rendered);
         std::string html = rendered.html;
         if (links_ != nullptr) {
@@ -340,8 +341,9 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
                                          ""};
           if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
         }
-        pending.wire = wire_message(message, record && contact.is_object() ? record->attributes_json : contact.dump(),
-                                    rendered, html, unsubscribe, links_ != nullptr, pending.rendered);
+        pending.wire =
+            wire_message(message, record && contact.is_object() ? record->attributes_json : render::dump_json(contact),
+                         rendered, html, unsubscribe, links_ != nullptr, pending.rendered);
       } catch (const std::exception& error) {
         message.status = MessageStatus::failed;
         message.reason = std::string("cannot render: ") + error.what();
@@ -471,7 +473,7 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
           sent_actions.push_back(
               {sent[i].order,
                {now, message.client, message.contact, message.journey, message.step, "send", message.channel,
-                observer_details_ ? sent[i].rendered.dump() : "{}", message.idempotency_key}});
+                observer_details_ ? render::dump_json(sent[i].rendered) : "{}", message.idempotency_key}});
           break;
         case SendOutcome::Status::retry:
           if (message.attempts < retry_.max_attempts) {

@@ -14,6 +14,8 @@
 #include "engine/step_hash.hpp"
 #include "journey/expression.hpp"
 #include "journey/expression_json_context.hpp"
+#include "render/json_string.hpp"
+#include "render/json_text.hpp"
 #include "schedule/local_time.hpp"
 
 namespace parcours::engine {
@@ -62,7 +64,7 @@ json event_scope(const EventRecord& event, const json* properties) {
   return json{{"id", event.id},
               {"type", event.type},
               {"time", event.time},
-              {"properties", properties != nullptr ? *properties : json::parse(event.properties_json)}};
+              {"properties", properties != nullptr ? *properties : render::parse_json(event.properties_json)}};
 }
 
 // event_scope(event, ...).dump(), written directly: for an event whose properties_json
@@ -70,13 +72,13 @@ json event_scope(const EventRecord& event, const json* properties) {
 // (sorted) order.
 std::string event_scope_text(const EventRecord& event) {
   std::string text = "{\"id\":";
-  text += json(event.id).dump();
+  render::append_json_string(text, event.id);
   text += ",\"properties\":";
   text += event.properties_json;
   text += ",\"time\":";
   text += std::to_string(event.time);
   text += ",\"type\":";
-  text += json(event.type).dump();
+  render::append_json_string(text, event.type);
   text += '}';
   return text;
 }
@@ -279,7 +281,7 @@ class Engine::Activation final : public journey::DataScope {
   void count_split_conversions(const ClientJourneys& client, const journey::Journey& journey,
                                const EnrollmentRecord& enrollment) {
     if (enrollment.event_json.find(kSplitArms) == std::string::npos) return;
-    const json scope = json::parse(enrollment.event_json);
+    const json scope = render::parse_json(enrollment.event_json);
     const auto arms = scope.find("split_arms");
     if (arms == scope.end() || !arms->is_object()) return;
     for (const auto& [label, arm] : arms->items())
@@ -290,12 +292,12 @@ class Engine::Activation final : public journey::DataScope {
   // `scope` (a new event scope, as text) with the split arms recorded in `previous`.
   static std::string with_split_arms(std::string scope, const std::string& previous) {
     if (previous.find(kSplitArms) == std::string::npos) return scope;
-    const json old = json::parse(previous);
+    const json old = render::parse_json(previous);
     const auto arms = old.find("split_arms");
     if (arms == old.end()) return scope;
-    json fresh = json::parse(scope);
+    json fresh = render::parse_json(scope);
     fresh["split_arms"] = *arms;
-    return fresh.dump();
+    return render::dump_json(fresh);
   }
   static constexpr std::string_view kSplitArms = "\"split_arms\"";
 
@@ -311,7 +313,8 @@ class Engine::Activation final : public journey::DataScope {
   const json& set_changes(const journey::Step& step) {
     auto it = set_changes_.find(&step);
     if (it == set_changes_.end())
-      it = set_changes_.emplace(&step, json::parse(std::get<journey::SetStep>(step.detail).attributes_json)).first;
+      it = set_changes_.emplace(&step, render::parse_json(std::get<journey::SetStep>(step.detail).attributes_json))
+               .first;
     return it->second;
   }
   json& load_contact(const ClientJourneys& client, const std::string& id) {
@@ -336,7 +339,7 @@ class Engine::Activation final : public journey::DataScope {
   json& current_contact() const {
     if (!contact_loaded_) {
       auto record = tx_.find_contact(contact_client_, contact_id_);
-      contact_ = record ? json::parse(record->attributes_json) : json::object();
+      contact_ = record ? render::parse_json(record->attributes_json) : json::object();
       dirty_ = !record.has_value();
       contact_loaded_ = true;
     }
@@ -345,7 +348,7 @@ class Engine::Activation final : public journey::DataScope {
 
   void save_contact(const ClientJourneys& client) {
     if (!dirty_ || !contact_loaded_ || contact_id_.empty()) return;
-    tx_.upsert_contact({contact_client_, contact_id_, contact_.dump(), now_});
+    tx_.upsert_contact({contact_client_, contact_id_, render::dump_json(contact_), now_});
     dirty_ = false;
     (void)client;
   }
@@ -383,7 +386,8 @@ class Engine::Activation final : public journey::DataScope {
     if (engine_.observer_ == nullptr) return;
     actions_.push_back({now_, client.client->id, enrollment.contact, enrollment.journey, std::string(step),
                         std::string(action), std::string(channel),
-                        engine_.observer_details_ ? detail().dump() : std::string("{}"), std::string(message_key)});
+                        engine_.observer_details_ ? render::dump_json(detail()) : std::string("{}"),
+                        std::string(message_key)});
   }
 
   template <typename MakeDetail>
@@ -403,7 +407,7 @@ class Engine::Activation final : public journey::DataScope {
     // `event.*` for branches and wait_until, parsed when one first needs it.
     std::optional<json> parsed_event;
     const auto event = [&]() -> const json* {
-      if (!parsed_event) parsed_event = json::parse(enrollment.event_json);
+      if (!parsed_event) parsed_event = render::parse_json(enrollment.event_json);
       return &*parsed_event;
     };
     const auto no_detail = [] { return json::object(); };
@@ -512,9 +516,9 @@ class Engine::Activation final : public journey::DataScope {
           const auto& split = std::get<journey::SplitStep>(step.detail);
           const std::size_t arm = split_arm(client_id, journey.id, enrollment.contact, split);
           count(client_id, journey.id, label + "#arm" + std::to_string(arm + 1), "entered");
-          json scope = parsed_event ? *parsed_event : json::parse(enrollment.event_json);
+          json scope = parsed_event ? *parsed_event : render::parse_json(enrollment.event_json);
           scope["split_arms"][label] = arm + 1;
-          enrollment.event_json = scope.dump();
+          enrollment.event_json = render::dump_json(scope);
           parsed_event = std::move(scope);
           report(client, enrollment, label, "split", "", [&] {
             return json{{"arm", arm + 1}, {"goto", split.arms[arm].target.name}};
@@ -656,8 +660,8 @@ std::vector<EventRecord> Engine::event_records(const ClientJourneys& client, con
     event.type = incoming.type;
     event.contact = incoming.contact;
     event.time = incoming.time.value_or(now);
-    event.properties_json = incoming.properties.dump();
-    event.attributes_json = incoming.attributes.dump();
+    event.properties_json = render::dump_json(incoming.properties);
+    event.attributes_json = render::dump_json(incoming.attributes);
   }
   return records;
 }
@@ -774,7 +778,7 @@ std::size_t Engine::process_pending_events(std::size_t limit) {
       Activation activation(*this, tx, now);
       for (const auto& event : tx.unprocessed_events(limit)) {
         if (const ClientJourneys* client = this->client(event.client))
-          activation.apply(*client, event, json::parse(event.attributes_json), 0);
+          activation.apply(*client, event, render::parse_json(event.attributes_json), 0);
         tx.mark_event_processed(event.seq);
         ++processed;
       }

@@ -1,6 +1,7 @@
 #include "engine/incoming_event.hpp"
 
 #include "journey/value.hpp"
+#include "render/json_text.hpp"
 
 namespace parcours::engine {
 namespace {
@@ -69,7 +70,7 @@ std::vector<IncomingEvent> parse_ndjson(std::string_view text, const std::string
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const std::string where = name + ":" + std::to_string(line_number);
-    auto json = nlohmann::json::parse(line, nullptr, false);
+    auto json = render::parse_json_or_discarded(line);
     if (json.is_discarded()) throw EventError(where + ": not a JSON object (NDJSON: one event object per line)");
     events.push_back(parse_event(json, where));
   }

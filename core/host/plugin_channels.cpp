@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "render/json_text.hpp"
+
 namespace parcours::host {
 
 using engine::SendOutcome;
@@ -49,7 +51,7 @@ plugin::Instance* PluginChannels::find(const std::string& client, const std::str
 }
 
 SendOutcome parse_send_result(const std::string& result_json) {
-  const auto result = nlohmann::json::parse(result_json, nullptr, false);
+  const auto result = render::parse_json_or_discarded(result_json);
   if (!result.is_object() || !result.contains("status") || !result["status"].is_string())
     return {
         SendOutcome::Status::failed, "the plugin answered something that is not a send result: " + result_json, 0, {}};

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <parcours/json_parse.hpp>
 
 namespace parcours {
 
@@ -223,8 +224,8 @@ class Settings {
 
   // Parses the settings object the host passes to create(); throws SettingError
   // when it is not a JSON object.
-  static Settings parse(std::string_view json_text) {
-    auto values = nlohmann::json::parse(json_text, nullptr, false);
+  static Settings parse(std::string_view text) {
+    auto values = json_text::parse_or_discarded(text);
     if (values.is_discarded() || !values.is_object())
       throw SettingError("the host passed settings that are not a JSON object");
     return Settings(std::move(values));
@@ -532,7 +533,7 @@ class Host {
     if (!provides(offsetof(parcours_host, context_json)) || !table_->context_json) return nlohmann::json::object();
     const char* text = table_->context_json(table_->ctx);
     if (text == nullptr) return nlohmann::json::object();
-    nlohmann::json out = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json out = json_text::parse_or_discarded(text);
     return out.is_object() ? out : nlohmann::json::object();
   }
 
@@ -546,7 +547,7 @@ class Host {
     const char* error = nullptr;
     const char* text = table_->scan_source(table_->ctx, source.c_str(), &error);
     if (text == nullptr) throw std::runtime_error(error ? error : "the host could not list the source's rows");
-    nlohmann::json rows = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json rows = json_text::parse_or_discarded(text);
     if (!rows.is_array()) throw std::runtime_error("the host returned rows that are not a JSON array");
     return rows;
   }
@@ -794,7 +795,7 @@ struct Adapter {
 
   static char* validate_params(const char* params_json) noexcept {
     try {
-      auto params = nlohmann::json::parse(params_json ? params_json : "{}");
+      auto params = json_text::parse(params_json ? params_json : "{}");
       std::optional<std::string> problem = Plugin::validate_params(params);
       return problem ? copy_string(*problem) : nullptr;
     } catch (...) {
@@ -813,7 +814,7 @@ struct Adapter {
   static char* send(parcours_instance* instance, const char* message_json) noexcept {
     try {
       const SendResult result =
-          plugin(instance).send(Message::from_json(nlohmann::json::parse(message_json ? message_json : "")));
+          plugin(instance).send(Message::from_json(json_text::parse(message_json ? message_json : "")));
       return copy_string(dump(result.to_json()));
     } catch (...) {
       return failed(current_exception_message());
@@ -842,7 +843,7 @@ struct Adapter {
 
   static char* handle_request(parcours_instance* instance, const char* request_json) noexcept {
     try {
-      const auto wire = nlohmann::json::parse(request_json ? request_json : "");
+      const auto wire = json_text::parse(request_json ? request_json : "");
       Request request;
       request.method = wire.value("method", "");
       request.path = wire.value("path", "");
@@ -887,7 +888,7 @@ struct Adapter {
 
   static char* lookup(parcours_instance* instance, const char* contact_json) noexcept {
     try {
-      const auto wire = nlohmann::json::parse(contact_json ? contact_json : "");
+      const auto wire = json_text::parse(contact_json ? contact_json : "");
       Contact contact;
       if (wire.is_object()) {
         if (auto it = wire.find("id"); it != wire.end() && it->is_string()) contact.id = it->get<std::string>();
