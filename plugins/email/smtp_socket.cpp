@@ -219,6 +219,11 @@ std::size_t SmtpSocket::read_some(char* buffer, std::size_t size, Deadline deadl
   }
 }
 
+void SmtpSocket::wait_readable(Deadline deadline) const {
+  if (ssl_ != nullptr || fd_ < 0) return;
+  wait(POLLIN, deadline, "waiting for the server's reply");
+}
+
 bool SmtpSocket::readable_now() const {
   if (fd_ < 0) return true;
   if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;

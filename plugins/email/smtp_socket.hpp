@@ -55,6 +55,10 @@ class SmtpSocket {
   void write_all(std::string_view data, Deadline deadline);
   // Some bytes (at least one), or 0 when the server closed the connection.
   std::size_t read_some(char* buffer, std::size_t size, Deadline deadline);
+  // Waits until the connection has something to read, before read_some(), when the
+  // caller expects nothing there yet. A no-op under TLS, where OpenSSL may already hold
+  // the bytes (read_some waits there when it must).
+  void wait_readable(Deadline deadline) const;
   // Whether the server has already sent something or closed the connection (an idle
   // pooled connection the server gave up on: 421 or FIN), without waiting.
   bool readable_now() const;
