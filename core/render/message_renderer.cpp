@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -86,24 +88,33 @@ FileCache& cache() {
   return instance;
 }
 
-// The data of a message's renders, converted when the first text with a tag needs it.
+// The data of a message's renders, converted when a text with a tag needs it: only the
+// members its tags can look up (mstch copies the root for every render), and once for
+// every set of them (a subject and a body that name the same members share one).
 class LazyData {
  public:
   explicit LazyData(const json& data) : json_(data) {}
-  const RenderData& get() {
-    if (!data_) data_ = std::make_unique<RenderData>(json_);
-    return *data_;
+  const RenderData& get(const std::string& text) {
+    const auto names = template_root_names(text);
+    if (!names) {
+      if (!all_) all_ = std::make_unique<RenderData>(json_);
+      return *all_;
+    }
+    auto& data = some_[*names];
+    if (!data) data = std::make_unique<RenderData>(json_, *names);
+    return *data;
   }
 
  private:
   const json& json_;
-  std::unique_ptr<RenderData> data_;
+  std::unique_ptr<RenderData> all_;
+  std::map<std::set<std::string>, std::unique_ptr<RenderData>> some_;
 };
 
 // A text without a tag renders as itself: no conversion of the data, no parse.
 std::string render_text(const std::string& text, LazyData& data, const Partials& partials, Escape escape) {
   if (!has_tags(text)) return text;
-  return render_mustache(text, data.get(), partials, escape);
+  return render_mustache(text, data.get(text), partials, escape);
 }
 
 // Renders every string in a parameter value, recursively (lists and tables too).

@@ -81,10 +81,57 @@ RenderData::RenderData(const json& data) : node_(std::make_unique<Node>()) {
   node_->node = to_node(data);
 }
 
+RenderData::RenderData(const json& data, const std::set<std::string>& names) : node_(std::make_unique<Node>()) {
+  mstch::map root;
+  if (data.is_object())
+    for (const auto& name : names)
+      if (const auto it = data.find(name); it != data.end()) root.emplace(name, to_node(*it));
+  node_->node = std::move(root);
+}
+
 RenderData::~RenderData() = default;
 
 bool has_tags(const std::string& text) {
   return text.find("{{") != std::string::npos;
+}
+
+std::optional<std::set<std::string>> template_root_names(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  std::set<std::string> names;
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t open = text.find("{{", from);
+    if (open == std::string_view::npos) return names;
+    const bool triple = text.substr(open + 2, 1) == "{";
+    const std::string_view end = triple ? "}}}" : "}}";
+    const std::size_t start = open + (triple ? 3 : 2);
+    const std::size_t close = text.find(end, start);
+    if (close == std::string_view::npos) return std::nullopt;
+    from = close + end.size();
+    std::string_view tag = text.substr(start, close - start);
+    const std::size_t first = tag.find_first_not_of(kSpace);
+    if (first == std::string_view::npos) return std::nullopt;
+    tag.remove_prefix(first);
+    if (!triple) {
+      switch (tag.front()) {
+        case '!': continue;  // a comment
+        case '>':            // a partial: its own tags are not here
+        case '=':            // new delimiters: the tags after it are not found by "{{"
+          return std::nullopt;
+        case '#':
+        case '^':
+        case '/':
+        case '&': tag.remove_prefix(1); break;
+        default: break;
+      }
+    }
+    const std::size_t begin = tag.find_first_not_of(kSpace);
+    if (begin == std::string_view::npos) return std::nullopt;
+    tag = tag.substr(begin, tag.find_last_not_of(kSpace) - begin + 1);
+    const std::string_view root = tag.substr(0, tag.find('.'));
+    if (root.empty()) return std::nullopt;  // `.`, the current item, can be the whole root
+    names.emplace(root);
+  }
 }
 
 std::string render_mustache(const std::string& text, const RenderData& data, const Partials& partials, Escape escape) {

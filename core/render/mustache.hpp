@@ -5,7 +5,10 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 
 namespace parcours::render {
 
@@ -22,6 +25,10 @@ class RenderData {
  public:
   explicit RenderData(const std::string& data_json);
   explicit RenderData(const nlohmann::json& data);
+  // Only the top-level members of `data` named in `names`: for texts whose tags look up
+  // nothing else (template_root_names()). mstch copies the root for every render, so a
+  // smaller root costs less to convert and to render with.
+  RenderData(const nlohmann::json& data, const std::set<std::string>& names);
   ~RenderData();
   RenderData(const RenderData&) = delete;
   RenderData& operator=(const RenderData&) = delete;
@@ -45,5 +52,12 @@ std::string render_mustache(const std::string& text, const RenderData& data, con
 
 // Whether `text` has a Mustache tag at all: a text without one renders as itself.
 bool has_tags(const std::string& text);
+
+// The names `text` can look up in the root context: the first part ("contact" of
+// "contact.first_name") of every variable and section tag. Inside a section a name is
+// looked up in the section's value first, then outward to the root, so every tag counts.
+// Nothing (render with all the data) when the text can reach names it does not spell:
+// a partial, a change of delimiters, the implicit iterator `.`, or an unclosed tag.
+std::optional<std::set<std::string>> template_root_names(std::string_view text);
 
 }  // namespace parcours::render
