@@ -36,9 +36,22 @@ WalCheckpointer::~WalCheckpointer() {
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
   auto& checkpointer = *static_cast<WalCheckpointer*>(self);
   if (pages >= checkpointer.writer_pages_) {
-    // The backstop, as SQLite's own autocheckpoint: only the writer, between two of
-    // its transactions, sees the end of the WAL and can let it start over.
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // The backstop: only the writer, between two of its transactions, can let the WAL
+    // start over. A checkpoint already running (the thread's) makes any other one fail
+    // at once, and a writer faster than the thread would then never get its turn and
+    // the WAL would grow without end: the writer waits for the thread's pass, and
+    // checkpoints with RESTART so that its next transaction starts the WAL over.
+    {
+      std::unique_lock lock(checkpointer.mutex_);
+      checkpointer.writer_waiting_ = true;
+      checkpointer.pass_ended_.wait(lock, [&] { return !checkpointer.in_pass_; });
+    }
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    {
+      std::lock_guard lock(checkpointer.mutex_);
+      checkpointer.writer_waiting_ = false;
+    }
+    checkpointer.wake_.notify_one();
   } else if (pages >= checkpointer.background_pages_) {
     {
       std::lock_guard lock(checkpointer.mutex_);
@@ -52,9 +65,10 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
 void WalCheckpointer::loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [&] { return woken_ || stopping_; });
+    wake_.wait(lock, [&] { return (woken_ && !writer_waiting_) || stopping_; });
     if (stopping_) return;
     woken_ = false;
+    in_pass_ = true;
     lock.unlock();
     // An error here (the file busy beyond the timeout, a disk error) is the writer's to
     // meet and report at its next commit; this pass just ends.
@@ -62,6 +76,8 @@ void WalCheckpointer::loop() {
     const int result =
         sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
     lock.lock();
+    in_pass_ = false;
+    pass_ended_.notify_all();
     if (result == SQLITE_OK && copied_frames > 0) ++passes_;  // a pass that copied frames back
   }
 }

@@ -44,6 +44,9 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool woken_ = false;
   bool stopping_ = false;
+  bool in_pass_ = false;         // the thread is copying frames back
+  bool writer_waiting_ = false;  // the writer's backstop waits for that pass to end
+  std::condition_variable pass_ended_;
   std::uint64_t passes_ = 0;
   std::thread thread_;
 };
