@@ -63,7 +63,7 @@ class FileChannel final : public parcours::Channel {
 
     const std::lock_guard<std::mutex> lock(mutex_);
     if (!out_.is_open()) {
-      load_recorded_keys();
+      const bool cut_short = load_recorded_keys();
       // Append: restarting the host (or several instances on one file) never erases
       // what was recorded. The folder is created as a user of a debug channel expects.
       std::error_code ec;
@@ -74,6 +74,10 @@ class FileChannel final : public parcours::Channel {
         out_ = std::ofstream();  // closed, so the next message tries again
         return parcours::SendResult::retry("cannot open " + path_.string() + " for appending: " + reason);
       }
+      // A host killed in the middle of a write can leave a line cut short (Linux stops
+      // a write to a file between two pages for SIGKILL): end it, so that the next
+      // message starts a line of its own and the cut one stays a line readers skip.
+      if (cut_short) out_.write("\n", 1);
     }
     if (!message.idempotency_key.empty() && recorded_.count(message.idempotency_key) != 0)
       return parcours::SendResult::delivered();  // recorded before the host's last crash
@@ -92,16 +96,20 @@ class FileChannel final : public parcours::Channel {
 
  private:
   // The keys of the messages already in the file (from earlier runs of the host).
-  // A line cut short or not ours (no key) is skipped.
-  void load_recorded_keys() {
+  // A line cut short or not ours (no key) is skipped. True when the file does not end
+  // with a newline: its last line was cut short.
+  bool load_recorded_keys() {
     recorded_.clear();
     std::ifstream in(path_, std::ios::binary);
+    bool cut_short = false;
     for (std::string line; std::getline(in, line);) {
+      cut_short = in.eof();  // getline stopped at the end of the file, not at a newline
       const auto json = nlohmann::json::parse(line, nullptr, false);
       if (!json.is_object()) continue;
       if (const auto key = json.find("idempotency_key"); key != json.end() && key->is_string())
         recorded_.insert(key->get<std::string>());
     }
+    return cut_short;
   }
 
   const std::filesystem::path path_;

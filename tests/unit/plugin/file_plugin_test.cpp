@@ -91,6 +91,20 @@ TEST_CASE("The file plugin records a message once per idempotency key, across re
   CHECK(json::parse(lines[4])["idempotency_key"] == "k-cut");  // its cut line was not a record
 }
 
+TEST_CASE("After a line cut short at the end of the file, the next message starts a line of its own") {
+  TempDir dir;
+  const auto path = dir.path() / "outbox.jsonl";
+  // A host killed in the middle of writing its last line: no newline at the end.
+  std::ofstream(path) << R"({"idempotency_key": "k-1"})" << '\n' << R"({"idempotency_key": "k-2", "par)";
+  auto registry = file_registry();
+  auto instance = registry.create("file", json{{"path", path.string()}}.dump(), nullptr);
+  CHECK(json::parse(instance->send(R"({"idempotency_key": "k-2"})"))["status"] == "delivered");
+  const auto lines = read_lines(path);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1] == R"({"idempotency_key": "k-2", "par)");  // left as it was, for readers to skip
+  CHECK(json::parse(lines[2])["idempotency_key"] == "k-2");
+}
+
 TEST_CASE("The file plugin writes whole lines when sends come from several threads") {
   TempDir dir;
   const auto path = dir.path() / "outbox.jsonl";
