@@ -141,6 +141,21 @@ struct Dispatcher::Background {
   std::vector<SendOutcome> outcomes;
   std::size_t order = 0;  // keeps the timeline in decision order across rounds
   SendPool pool;          // last: its threads stop first
+
+  // A channel answered `job`: keep the answer for record_answers(), and wake the
+  // caller when a good share is back (answers are recorded in batches), or the last.
+  void answer(Pending&& job, SendOutcome&& outcome) {
+    bool wake_now = false;
+    {
+      std::lock_guard lock(mutex);
+      sent.push_back(std::move(job));
+      outcomes.push_back(std::move(outcome));
+      --in_flight;
+      wake_now = in_flight == 0 || sent.size() >= std::max<std::size_t>(1, max_in_flight / 8);
+    }
+    answered.notify_all();
+    if (wake_now && wake) wake();
+  }
 };
 
 Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
@@ -415,23 +430,24 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
         pending.order = ++background.order;
       }
       const auto* channel = pending.channel;
-      background.pool.submit(channel, channel->limits.concurrency,
-                             [this, &background, job = std::make_shared<Pending>(std::move(pending))] {
-                               SendOutcome outcome = sender_.send(*job->client, *job->channel, job->wire);
-                               bool wake = false;
-                               {
-                                 std::lock_guard lock(background.mutex);
-                                 background.sent.push_back(std::move(*job));
-                                 background.outcomes.push_back(std::move(outcome));
-                                 --background.in_flight;
-                                 // Recorded in batches: when a good share is back, or the last one.
-                                 wake =
-                                     background.in_flight == 0 ||
-                                     background.sent.size() >= std::max<std::size_t>(1, background.max_in_flight / 8);
-                               }
-                               background.answered.notify_all();
-                               if (wake && background.wake) background.wake();
-                             });
+      auto job = std::make_shared<Pending>(std::move(pending));
+      if (sender_.sends_async(*job->client, *channel)) {
+        // No thread waits: the send starts here, or from the thread where an earlier
+        // one of the channel ended, and its answer comes on the plugin's thread.
+        background.pool.submit_async(channel, channel->limits.concurrency, [this, &background, job] {
+          sender_.send_async(*job->client, *job->channel, job->wire, [&background, job](SendOutcome outcome) {
+            const void* lane = job->channel;
+            // The lane's next send first: once the answer is in, drain() may return
+            // and the pool go away.
+            background.pool.finished(lane);
+            background.answer(std::move(*job), std::move(outcome));
+          });
+        });
+        continue;
+      }
+      background.pool.submit(channel, channel->limits.concurrency, [this, &background, job] {
+        background.answer(std::move(*job), sender_.send(*job->client, *job->channel, job->wire));
+      });
     }
     notify(actions);
     return decided;

@@ -46,6 +46,21 @@ class ChannelSender {
   // Whether send() may be called from several threads at once (plugins must allow it:
   // plugin.h). When it may, each channel gets up to its `concurrency` sends in flight.
   virtual bool concurrent() const { return false; }
+  // Whether `channel` sends without holding the caller's thread (a plugin with ABI
+  // 1.4's send_async): then the dispatcher's background sending calls send_async, and
+  // no thread of its own waits for the answer.
+  virtual bool sends_async(const config::ClientConfig& client, const config::PluginInstanceConfig& channel) const {
+    (void)client;
+    (void)channel;
+    return false;
+  }
+  // Starts sending; `done` gets the outcome exactly once, from any thread, maybe before
+  // this returns. Must not throw; neither does `done`.
+  using Done = std::function<void(SendOutcome)>;
+  virtual void send_async(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
+                          const std::string& message_json, Done done) {
+    done(send(client, channel, message_json));
+  }
 };
 
 struct RetryPolicy {

@@ -26,6 +26,36 @@ void SendPool::submit(const void* lane_key, int concurrency, Job job) {
   work_.notify_all();
 }
 
+void SendPool::submit_async(const void* lane_key, int concurrency, Job start) {
+  std::unique_lock lock(mutex_);
+  auto& slot = async_lanes_[lane_key];
+  if (!slot) slot = std::make_unique<AsyncLane>();
+  slot->concurrency = std::max(1, concurrency);
+  slot->waiting.push_back(std::move(start));
+  start_waiting(*slot, lock);
+}
+
+void SendPool::finished(const void* lane_key) {
+  std::unique_lock lock(mutex_);
+  AsyncLane& lane = *async_lanes_.at(lane_key);
+  --lane.running;
+  start_waiting(lane, lock);
+}
+
+void SendPool::start_waiting(AsyncLane& lane, std::unique_lock<std::mutex>& lock) {
+  if (lane.starting) return;
+  lane.starting = true;
+  while (!lane.waiting.empty() && lane.running < lane.concurrency) {
+    Job start = std::move(lane.waiting.front());
+    lane.waiting.pop_front();
+    ++lane.running;
+    lock.unlock();
+    start();
+    lock.lock();
+  }
+  lane.starting = false;
+}
+
 void SendPool::serve(Lane& lane) {
   std::unique_lock lock(mutex_);
   while (true) {

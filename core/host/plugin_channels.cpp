@@ -45,6 +45,27 @@ SendOutcome PluginChannels::send(const config::ClientConfig& client, const confi
   }
 }
 
+bool PluginChannels::sends_async(const config::ClientConfig& client,
+                                 const config::PluginInstanceConfig& channel) const {
+  const plugin::Instance* instance = find(client.id, channel.name);
+  return instance != nullptr && instance->sends_async();
+}
+
+void PluginChannels::send_async(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
+                                const std::string& message_json, Done done) {
+  plugin::Instance* instance = find(client.id, channel.name);
+  if (instance == nullptr) {
+    done(send(client, channel, message_json));  // says there is no instance
+    return;
+  }
+  try {
+    instance->send_async(message_json, [done](std::string result_json) { done(parse_send_result(result_json)); });
+  } catch (const std::exception& error) {
+    // Out of memory before the plugin had the message: worth another attempt.
+    done({SendOutcome::Status::retry, error.what(), 0, {}});
+  }
+}
+
 plugin::Instance* PluginChannels::find(const std::string& client, const std::string& name) const {
   const auto it = channels_.find({client, name});
   return it == channels_.end() ? nullptr : it->second.instance.get();

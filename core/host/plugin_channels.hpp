@@ -28,6 +28,10 @@ class PluginChannels final : public engine::ChannelSender {
   engine::SendOutcome send(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
                            const std::string& message_json) override;
   bool concurrent() const override { return true; }  // plugin.h: send() is thread-safe
+  // Plugins with ABI 1.4's send_async (the email plugin on SMTP).
+  bool sends_async(const config::ClientConfig& client, const config::PluginInstanceConfig& channel) const override;
+  void send_async(const config::ClientConfig& client, const config::PluginInstanceConfig& channel,
+                  const std::string& message_json, Done done) override;
 
   // The instance behind [channels.<name>] of `client`, if there is one (the popup
   // routes hand browsers' requests to it).

@@ -78,6 +78,36 @@ std::string Instance::send(const std::string& message_json) {
   return *result;
 }
 
+bool Instance::sends_async() const {
+  return descriptor().send_async != nullptr;
+}
+
+namespace {
+// What a send_async's done_ctx points to: the host's callback and the plugin's id (a
+// null result is reported by name). Freed by the one call the plugin makes.
+struct AsyncSend {
+  std::function<void(std::string)> done;
+  std::string plugin_id;
+};
+
+void async_send_done(void* done_ctx, const char* result_json) {
+  const std::unique_ptr<AsyncSend> send(static_cast<AsyncSend*>(done_ctx));
+  send->done(result_json != nullptr ? std::string(result_json)
+                                    : failed_result("plugin '" + send->plugin_id + "' returned no result"));
+}
+}  // namespace
+
+void Instance::send_async(const std::string& message_json, std::function<void(std::string)> done) {
+  const auto& d = descriptor();
+  if (!d.send_async) {
+    done(send(message_json));
+    return;
+  }
+  auto context = std::make_unique<AsyncSend>(AsyncSend{std::move(done), plugin_id()});
+  // Owned by the plugin from here: freed in async_send_done.
+  d.send_async(handle_, message_json.c_str(), &async_send_done, context.release());
+}
+
 void Instance::start() {
   const auto& d = descriptor();
   if (!d.start) throw std::runtime_error("plugin '" + plugin_id() + "' is not a trigger");

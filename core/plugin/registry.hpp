@@ -19,6 +19,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -62,6 +63,12 @@ class Instance {
   // plugin that returns nothing reads as {"status":"failed", ...}. Thread-safe as
   // far as the plugin's send() is (plugin.h requires it).
   std::string send(const std::string& message_json);
+  // Channels (ABI 1.4): whether the plugin sends without holding the caller's thread,
+  // and that send. `done` gets the result JSON (as send() returns it) exactly once,
+  // from any thread, maybe before send_async returns; it must not throw. Without the
+  // plugin's send_async, sends with send() and calls `done` here.
+  bool sends_async() const;
+  void send_async(const std::string& message_json, std::function<void(std::string result_json)> done);
 
   // Triggers: starts producing events; throws std::runtime_error with the plugin's
   // message when it cannot. stop() returns when no emit is in flight.

@@ -129,6 +129,35 @@ class EmailChannel final : public parcours::Channel {
   }
 
   SendResult send(const parcours::Message& message) override {
+    Prepared mail;
+    if (auto refused = prepare(message, mail)) return std::move(*refused);
+    if (transport_ == nullptr) return write_eml(mail.id, mail.data, mail.message_id);
+    return result_of(transport_->send(from_.address, mail.to, mail.data), mail.message_id);
+  }
+
+  // Over SMTP, the message is queued for a pooled connection and answered from its
+  // thread: no thread of the host waits for the server (ABI 1.4).
+  void send_async(parcours::Message message, parcours::SendCompletion done) override {
+    Prepared mail;
+    if (auto refused = prepare(message, mail)) return done(*refused);
+    if (transport_ == nullptr) return done(write_eml(mail.id, mail.data, mail.message_id));
+    transport_->send_async(from_.address, std::move(mail.to), std::move(mail.data),
+                           [done, message_id = std::move(mail.message_id)](parcours::email::SmtpOutcome outcome) {
+                             done(result_of(outcome, message_id));
+                           });
+  }
+
+ private:
+  // A message made ready to go: its MIME text, its recipient's address, its ids.
+  struct Prepared {
+    std::string data;
+    std::string to;
+    std::string id;  // the key as a file name and Message-ID local part
+    std::string message_id;
+  };
+
+  // Builds the MIME message; a message that cannot be sent returns its failure.
+  std::optional<SendResult> prepare(const parcours::Message& message, Prepared& out) {
     parcours::email::MimeMessage mail;
     mail.from = from_;
     if (reply_to_) mail.reply_to.push_back(*reply_to_);
@@ -143,34 +172,34 @@ class EmailChannel final : public parcours::Channel {
     mail.subject = message.content.subject;
     mail.text = message.content.text;
     mail.html = message.content.html;
-    const std::string id =
-        safe_token(message.idempotency_key.empty() ? "m" + std::to_string(++sequence_) : message.idempotency_key);
-    mail.message_id = id + "@" + from_.address.substr(from_.address.rfind('@') + 1);
+    out.id = safe_token(message.idempotency_key.empty() ? "m" + std::to_string(++sequence_) : message.idempotency_key);
+    mail.message_id = out.id + "@" + from_.address.substr(from_.address.rfind('@') + 1);
     mail.date_ms = std::chrono::duration_cast<std::chrono::milliseconds>(host_.now().time_since_epoch()).count();
     // Receipts and password resets carry no unsubscribe header: they are not a list.
     if (!message.transactional) mail.unsubscribe_url = message.unsubscribe_url;
     mail.extra_headers.emplace_back("X-Parcours-Client", message.client);
-
-    std::string data;
     try {
-      data = parcours::email::render(mail);
+      out.data = parcours::email::render(mail);
     } catch (const std::invalid_argument& error) {
       return SendResult::failed(error.what());
     }
-    if (transport_ == nullptr) return write_eml(id, data, mail.message_id);
+    out.to = std::move(mail.to.address);
+    out.message_id = std::move(mail.message_id);
+    return std::nullopt;
+  }
 
-    const auto outcome = transport_->send(from_.address, mail.to.address, data);
+  // The server's answer as a result: 250 delivered, 5xx failed, the rest retried.
+  static SendResult result_of(const parcours::email::SmtpOutcome& outcome, const std::string& message_id) {
     using Kind = parcours::email::SmtpOutcome::Kind;
     const json answer{{"reply", outcome.reply}, {"code", outcome.code}};
     switch (outcome.kind) {
-      case Kind::accepted: return SendResult::delivered(mail.message_id).with_answer(answer);
+      case Kind::accepted: return SendResult::delivered(message_id).with_answer(answer);
       case Kind::permanent: return SendResult::failed(outcome.error).with_answer(answer);
       case Kind::transient: break;
     }
     return SendResult::retry(outcome.error).with_answer(answer);
   }
 
- private:
   parcours::Host host_;
   Mailbox from_;
   std::optional<Mailbox> reply_to_;

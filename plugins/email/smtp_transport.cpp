@@ -9,10 +9,10 @@
 namespace parcours::email {
 
 struct SmtpTransport::Job {
-  std::string_view from;
-  std::string_view to;
-  std::string_view data;
-  std::promise<SmtpOutcome> answer;
+  std::string from;
+  std::string to;
+  std::string data;
+  std::function<void(SmtpOutcome)> done;
 };
 
 namespace {
@@ -93,21 +93,34 @@ SmtpTransport::~SmtpTransport() {
 }
 
 SmtpOutcome SmtpTransport::send(std::string_view from_address, std::string_view to_address, std::string_view data) {
-  Job job{from_address, to_address, data, {}};
-  std::future<SmtpOutcome> answer = job.answer.get_future();
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return not_sent("the channel is stopping");
-    queue_.push_back(&job);
-    // Another connection while messages outnumber the free ones, up to `connections`.
-    if (idle_threads_ < queue_.size() && threads_.size() < static_cast<std::size_t>(settings_.connections))
-      threads_.emplace_back([this] { serve(); });
-  }
-  work_.notify_one();
-  return answer.get();
+  std::promise<SmtpOutcome> answer;
+  std::future<SmtpOutcome> outcome = answer.get_future();
+  send_async(std::string(from_address), std::string(to_address), std::string(data),
+             [&answer](SmtpOutcome result) { answer.set_value(std::move(result)); });
+  return outcome.get();
 }
 
-SmtpTransport::Job* SmtpTransport::take(bool wait, std::optional<Clock::time_point> until) {
+void SmtpTransport::send_async(std::string from_address, std::string to_address, std::string data,
+                               std::function<void(SmtpOutcome)> done) {
+  auto job = std::make_unique<Job>(Job{std::move(from_address), std::move(to_address), std::move(data), {}});
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      job->done = std::move(done);
+      queue_.push_back(std::move(job));
+      // Another connection while messages outnumber the free ones, up to `connections`.
+      if (idle_threads_ < queue_.size() && threads_.size() < static_cast<std::size_t>(settings_.connections))
+        threads_.emplace_back([this] { serve(); });
+    }
+  }
+  if (job != nullptr) {  // stopping: answered here, outside the lock (done may send again)
+    done(not_sent("the channel is stopping"));
+    return;
+  }
+  work_.notify_one();
+}
+
+std::unique_ptr<SmtpTransport::Job> SmtpTransport::take(bool wait, std::optional<Clock::time_point> until) {
   std::unique_lock lock(mutex_);
   if (wait) {
     ++idle_threads_;
@@ -119,7 +132,7 @@ SmtpTransport::Job* SmtpTransport::take(bool wait, std::optional<Clock::time_poi
     --idle_threads_;
   }
   if (queue_.empty()) return nullptr;
-  Job* job = queue_.front();
+  std::unique_ptr<Job> job = std::move(queue_.front());
   queue_.pop_front();
   return job;
 }
@@ -129,9 +142,9 @@ void SmtpTransport::serve() {
   while (true) {
     // An open connection waits `idle` for work, then says QUIT; a closed one waits as
     // long as it takes.
-    Job* job = take(true, session.is_open() ? std::optional(Clock::now() + settings_.idle) : std::nullopt);
+    auto job = take(true, session.is_open() ? std::optional(Clock::now() + settings_.idle) : std::nullopt);
     if (job != nullptr) {
-      stream(session, job);
+      stream(session, std::move(job));
       continue;
     }
     session.quit();
@@ -148,13 +161,15 @@ std::string SmtpTransport::failure_text(const std::exception& failure) const {
   return std::string("cannot reach the SMTP server: ") + failure.what();
 }
 
-void SmtpTransport::stream(SmtpSession& session, Job* first) {
-  Job* current = first;
-  Job* next = nullptr;            // a message whose envelope went out behind `current`'s data
+void SmtpTransport::stream(SmtpSession& session, std::unique_ptr<Job> first) {
+  std::unique_ptr<Job> current = std::move(first);
+  std::unique_ptr<Job> next;      // a message whose envelope went out behind `current`'s data
   bool envelope_written = false;  // `current`'s MAIL, RCPT and DATA are on the wire
-  const auto finish = [](Job*& job, SmtpOutcome outcome) {
-    job->answer.set_value(std::move(outcome));
-    job = nullptr;
+  // The message is freed before its answer goes out: the answer may queue another.
+  const auto finish = [](std::unique_ptr<Job>& job, SmtpOutcome outcome) {
+    auto done = std::move(job->done);
+    job.reset();
+    done(std::move(outcome));
   };
   try {
     // A pooled connection the server gave up on while idle (421 or FIN): a new one.
@@ -167,7 +182,7 @@ void SmtpTransport::stream(SmtpSession& session, Job* first) {
         // answered at once (and retried by the host) rather than each in turn.
         const std::string why = failure_text(failure);
         finish(current, not_sent(why));
-        while (Job* waiting = take(false)) finish(waiting, not_sent(why));
+        while (auto waiting = take(false)) finish(waiting, not_sent(why));
         session.close();
         return;
       }
@@ -210,9 +225,8 @@ void SmtpTransport::stream(SmtpSession& session, Job* first) {
       const SmtpReply reply = session.read_reply();
       finish(current, answered(reply));
       if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
-      current = next;
-      envelope_written = next != nullptr;
-      next = nullptr;
+      current = std::move(next);
+      envelope_written = current != nullptr;
       if (current == nullptr) current = take(false);
     }
   } catch (const std::exception& failure) {

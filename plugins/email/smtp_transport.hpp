@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,11 @@ class SmtpTransport {
   // server answered it. May be called from many threads at once: that is what lets a
   // connection stream.
   SmtpOutcome send(std::string_view from_address, std::string_view to_address, std::string_view data);
+  // The same without waiting: `done` gets the outcome on a connection's thread (or on
+  // this one, when the transport is stopping). It must not throw, and may call
+  // send_async again.
+  void send_async(std::string from_address, std::string to_address, std::string data,
+                  std::function<void(SmtpOutcome)> done);
 
  private:
   struct Job;
@@ -79,16 +85,16 @@ class SmtpTransport {
 
   std::mutex mutex_;
   std::condition_variable work_;
-  std::deque<Job*> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
   std::vector<std::thread> threads_;
   std::size_t idle_threads_ = 0;
   bool stopping_ = false;
 
   void serve();
   // The next queued message: waiting until `until` (or stop) when `wait`.
-  Job* take(bool wait, std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
+  std::unique_ptr<Job> take(bool wait, std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
   // Sends `first` and whatever the queue holds while this connection is busy.
-  void stream(SmtpSession& session, Job* first);
+  void stream(SmtpSession& session, std::unique_ptr<Job> first);
   // The message log's sentence for a connection that failed.
   std::string failure_text(const std::exception& failure) const;
 };

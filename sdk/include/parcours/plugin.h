@@ -30,7 +30,7 @@ extern "C" {
 /* The ABI this header describes. Bump the minor when appending a field; bump the
  * major (and refuse old plugins) only when a field changes meaning. */
 #define PARCOURS_ABI_MAJOR 1
-#define PARCOURS_ABI_MINOR 3
+#define PARCOURS_ABI_MINOR 4
 
 /* The name of the one symbol a plugin exports. */
 #define PARCOURS_PLUGIN_ENTRY_SYMBOL "parcours_plugin_entry"
@@ -190,6 +190,25 @@ typedef struct parcours_plugin {
    *     host answers its JSON error format with that status and message.
    * May be called from several threads at once on one instance. */
   char* (*handle_request)(parcours_instance* instance, const char* request_json);
+
+  /* ---- ABI 1.4 (a 1.3 plugin's descriptor ends above; the host reads this as NULL) ---- */
+
+  /* Optional, channels: send one message without holding the caller's thread while
+   * the provider answers (a connection that streams, an HTTP/2 client, an event loop).
+   * The message is send()'s; the answer goes to
+   *   done(done_ctx, result_json)
+   * with send()'s result JSON (NULL reads as "failed"), borrowed for that call only.
+   * Rules:
+   *  - done is called exactly once per send_async, from any thread: the plugin's own,
+   *    or the caller's, before send_async returns (a message refused at once);
+   *  - done may call send_async again (the host starts the next message from there):
+   *    never call it while holding a lock that send_async takes;
+   *  - destroy() returns only after every done of the instance has returned.
+   * The host calls send_async, rather than send, whenever it is present, and keeps at
+   * most the channel's `concurrency` messages in flight on the instance; send() must
+   * still work (a host older than 1.4 calls only send). */
+  void (*send_async)(parcours_instance* instance, const char* message_json,
+                     void (*done)(void* done_ctx, const char* result_json), void* done_ctx);
 } parcours_plugin;
 
 /* The one symbol every plugin exports. */

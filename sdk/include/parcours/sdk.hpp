@@ -33,6 +33,7 @@
 
 #include <parcours/plugin.h>
 
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -458,6 +459,46 @@ class SendResult {
   nlohmann::json answer_ = nlohmann::json::object();
 };
 
+// Where an asynchronous send (Channel::send_async, ABI 1.4) reports its result. Call it
+// once, from any thread, when the provider has answered; later calls are ignored. It is
+// copyable (all copies are the same completion) so it fits in a std::function. If the
+// last copy is destroyed without a call, the host hears failed("... dropped ..."): a
+// message is never left without an answer. Calling it may make the host start the next
+// message on this thread (plugin.h): do not call it while holding a lock your
+// send_async takes.
+class SendCompletion {
+ public:
+  using Done = void (*)(void* done_ctx, const char* result_json);
+  SendCompletion(Done done, void* done_ctx) : state_(std::make_shared<State>(done, done_ctx)) {}
+
+  // Reports `result` (the first call only). Never throws.
+  void operator()(const SendResult& result) const noexcept { state_->report(result); }
+  // Whether the result was reported already.
+  bool reported() const noexcept { return state_->called.load(); }
+
+ private:
+  struct State {
+    Done done;
+    void* done_ctx;
+    std::atomic<bool> called{false};
+    State(Done d, void* ctx) : done(d), done_ctx(ctx) {}
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+    ~State() { report(SendResult::failed("the channel dropped the message without answering")); }
+    void report(const SendResult& result) noexcept {
+      if (called.exchange(true)) return;
+      std::string text;
+      try {
+        text = result.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      } catch (...) {
+        text.clear();  // out of memory: the host reads a null result as failed
+      }
+      done(done_ctx, text.empty() ? nullptr : text.c_str());
+    }
+  };
+  std::shared_ptr<State> state_;
+};
+
 // ---------------------------------------------------------------------------------
 // The host's services
 // ---------------------------------------------------------------------------------
@@ -649,6 +690,15 @@ class Channel : public PluginBase {
   // Sends one message. Return delivered, retry(...) or failed(...); an exception is
   // reported to the host as failed with its message.
   virtual SendResult send(const Message& message) = 0;
+  // Channels whose provider can take several messages at once without a thread each
+  // (a pipelined connection, HTTP/2, an event loop) override this too (ABI 1.4): start
+  // sending and return at once; call `done` when the provider answered, from any
+  // thread. The host then calls this instead of send(), with up to the channel's
+  // `concurrency` messages in flight, and no thread of its own waits for them. An
+  // exception thrown here is reported as failed with its message. The destructor must
+  // answer (or drop) every send still in flight before it returns. send() must still
+  // work: a host older than 1.4 calls only that.
+  virtual void send_async(Message message, SendCompletion done) { done(send(message)); }
   // Channels that serve browsers override this (ABI 1.3): the host's popup routes
   // (plugin.h, handle_request) — answer Response::reply(200, {{"popups", [...]}})
   // to a GET, Response::reply(202, nullptr, events) to a POST you recognise, and
@@ -821,6 +871,23 @@ struct Adapter {
     }
   }
 
+  static void send_async(parcours_instance* instance, const char* message_json, SendCompletion::Done done,
+                         void* done_ctx) noexcept {
+    std::optional<SendCompletion> completion;
+    try {
+      completion.emplace(done, done_ctx);
+    } catch (...) {
+      done(done_ctx, nullptr);  // out of memory: the host reads a null result as failed
+      return;
+    }
+    try {
+      plugin(instance).send_async(Message::from_json(json_text::parse(message_json ? message_json : "")), *completion);
+    } catch (...) {
+      // Ignored if the plugin had answered before it threw.
+      (*completion)(SendResult::failed(current_exception_message()));
+    }
+  }
+
   static char* start(parcours_instance* instance) noexcept {
     try {
       plugin(instance).start();
@@ -920,6 +987,10 @@ template <typename Plugin>
 constexpr bool overrides_scan() {
   return !std::is_same_v<decltype(&Plugin::scan), decltype(&Source::scan)>;
 }
+template <typename Plugin>
+constexpr bool overrides_send_async() {
+  return !std::is_same_v<decltype(&Plugin::send_async), decltype(&Channel::send_async)>;
+}
 template <typename Plugin, typename Base>
 constexpr bool overrides_handle_request() {
   return !std::is_same_v<decltype(&Plugin::handle_request), decltype(&Base::handle_request)>;
@@ -952,6 +1023,7 @@ class Described {
     descriptor_.free_string = &free_string;
     if constexpr (std::is_base_of_v<Channel, Plugin>) {
       descriptor_.send = &A::send;
+      if constexpr (overrides_send_async<Plugin>()) descriptor_.send_async = &A::send_async;
       if constexpr (HasValidateParams<Plugin>) descriptor_.validate_params = &A::validate_params;
       if constexpr (overrides_handle_request<Plugin, Channel>()) descriptor_.handle_request = &A::handle_request;
     }

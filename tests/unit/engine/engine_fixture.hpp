@@ -86,6 +86,13 @@ send = "sms"
 text = "text"
 )toml";
 
+// A client.toml with the two channels (`file` plugin), each table followed by `extra`
+// settings (concurrency, rate...).
+inline std::string client_with(const std::string& email_extra, const std::string& sms_extra = "") {
+  return "require_consent = false\n[channels.email]\nplugin = \"file\"\npath = \"x\"\n" + email_extra +
+         "\n[channels.sms]\nplugin = \"file\"\npath = \"y\"\n" + sms_extra + "\n";
+}
+
 // File name (without .toml) → TOML. Named, so that `EngineFixture f(Journeys{{...}})`
 // is not read as a pair of iterators.
 using Journeys = std::map<std::string, std::string>;

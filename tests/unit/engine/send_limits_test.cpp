@@ -10,6 +10,7 @@
 
 #include "engine_fixture.hpp"
 
+using test::client_with;
 using test::EngineFixture;
 using test::Journeys;
 using test::kEmailThenSms;
@@ -23,11 +24,6 @@ on = "go"
 send = "email"
 text = "hi"
 )toml";
-
-std::string client_with(const std::string& email_extra, const std::string& sms_extra = "") {
-  return "require_consent = false\n[channels.email]\nplugin = \"file\"\npath = \"x\"\n" + email_extra +
-         "\n[channels.sms]\nplugin = \"file\"\npath = \"y\"\n" + sms_extra + "\n";
-}
 
 // Milliseconds after kStart of each send, in timeline order.
 std::vector<long long> send_offsets(const EngineFixture& f) {

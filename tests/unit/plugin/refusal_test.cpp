@@ -55,12 +55,12 @@ TEST_CASE("An entry point that returns NULL is refused") {
 TEST_CASE("A plugin built for another ABI major is refused naming both versions") {
   const auto refused = only_refusal("abi-major-2");
   CHECK(refused.file.filename() == "parcours-abi-major-2.so");
-  CHECK_THAT(refused.reason, StartsWith("built for plugin ABI 2.0; this host speaks 1.3"));
+  CHECK_THAT(refused.reason, StartsWith("built for plugin ABI 2.0; this host speaks 1.4"));
 }
 
 TEST_CASE("A plugin built for a newer ABI minor is refused naming both versions") {
   const auto refused = only_refusal("abi-minor-newer");
-  CHECK_THAT(refused.reason, StartsWith("built for plugin ABI 1.99; this host speaks 1.3"));
+  CHECK_THAT(refused.reason, StartsWith("built for plugin ABI 1.99; this host speaks 1.4"));
   CHECK_THAT(refused.reason, Contains("upgrade Parcours"));
 }
 
@@ -119,6 +119,6 @@ TEST_CASE("inspect_file of a refused file throws with the file and the reason") 
     parcours::plugin::inspect_file(file);
     FAIL("inspect_file accepted a plugin built for ABI 2.0");
   } catch (const std::runtime_error& e) {
-    CHECK_THAT(e.what(), StartsWith(file.string() + ": built for plugin ABI 2.0; this host speaks 1.3"));
+    CHECK_THAT(e.what(), StartsWith(file.string() + ": built for plugin ABI 2.0; this host speaks 1.4"));
   }
 }

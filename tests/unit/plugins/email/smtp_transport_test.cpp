@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -256,6 +258,50 @@ TEST_CASE("with PIPELINING, messages stream on one connection: the data and the 
   // Eight senders keep a message waiting behind the one on the wire: most go out behind
   // the previous message's data.
   CHECK(server.data_with_next_envelope > 100);
+}
+
+TEST_CASE("send_async: no thread waits, answers come on the connections' threads and may queue the next message") {
+  ScriptedServer server(true);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<SmtpOutcome> outcomes;
+  std::vector<std::thread::id> threads;
+  int resent = 0;
+  SmtpTransport transport(settings_for(server, 2));
+  std::function<void(SmtpOutcome)> done = [&](SmtpOutcome outcome) {
+    bool again = false;
+    {
+      std::lock_guard lock(mutex);
+      outcomes.push_back(std::move(outcome));
+      threads.push_back(std::this_thread::get_id());
+      again = resent < 50;  // an answer that queues the next message, as the host does
+      resent += again ? 1 : 0;
+    }
+    changed.notify_all();
+    if (again) transport.send_async("shop@acme.test", "again@x.test", kMessage, done);
+  };
+  for (int i = 0; i < 150; ++i)
+    transport.send_async("shop@acme.test", "c" + std::to_string(i) + "@x.test", kMessage, done);
+  std::unique_lock lock(mutex);
+  REQUIRE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return outcomes.size() == 200; }));
+  for (const auto& outcome : outcomes) CHECK(outcome.kind == SmtpOutcome::Kind::accepted);
+  for (const auto& thread : threads) CHECK(thread != std::this_thread::get_id());
+  CHECK(server.received().size() == 200);
+  CHECK(server.connections <= 2);
+}
+
+TEST_CASE("a transport going away sends and answers every message queued with send_async first") {
+  ScriptedServer server(true);
+  std::atomic<int> accepted{0};
+  {
+    SmtpTransport transport(settings_for(server, 2));
+    for (int i = 0; i < 100; ++i)
+      transport.send_async("shop@acme.test", "c" + std::to_string(i) + "@x.test", kMessage, [&](SmtpOutcome outcome) {
+        accepted += outcome.kind == SmtpOutcome::Kind::accepted ? 1 : 0;
+      });
+  }
+  CHECK(accepted == 100);
+  CHECK(server.received().size() == 100);
 }
 
 TEST_CASE("a message that does not end with CRLF still ends where it should") {
