@@ -185,34 +185,63 @@ std::string rfc5322_date(std::int64_t ms) {
          two_digits(tm.tm_sec) + " +0000";
 }
 
+namespace {
+// Bytes quoted-printable writes as they are wherever they fall (RFC 2045 §6.7 (2)):
+// '!' to '~' but '='. A space or tab is literal too but not before a line end; a '.'
+// opening a line is encoded (some relays mangle such lines).
+constexpr std::array<bool, 256> kQpLiteral = [] {
+  std::array<bool, 256> literal{};
+  for (int c = 33; c <= 126; ++c) literal[c] = c != '=';
+  literal[' '] = literal['\t'] = true;
+  return literal;
+}();
+}  // namespace
+
 std::string quoted_printable(const std::string& text) {
   // Written into a buffer sized for the worst case (every byte as =XX, plus soft
-  // breaks), a byte at a time without std::string's checks: this runs over every part
-  // of every message.
+  // breaks), without std::string's checks, runs of literal bytes copied at once: this
+  // runs over every part of every message.
   static const char* const hex = "0123456789ABCDEF";
   std::string out(text.size() * 3 + (text.size() * 3 / (kMaxLine - 1) + 1) * 3 + 2, '\0');
   char* const start = out.data();
   char* put = start;
   std::size_t line = 0;  // characters on the current output line
   const std::size_t size = text.size();
-  for (std::size_t i = 0; i < size; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  const char* const in = text.data();
+  const auto line_end_at = [&](std::size_t at) { return at == size || in[at] == '\r' || in[at] == '\n'; };
+  for (std::size_t i = 0; i < size;) {
+    // A run of literal bytes, as long as the line has room for it and its soft break.
+    if (line < kMaxLine - 1 && !(line == 0 && in[i] == '.')) {
+      const std::size_t limit = std::min(size, i + (kMaxLine - 1 - line));
+      std::size_t j = i;
+      while (j < limit && kQpLiteral[static_cast<unsigned char>(in[j])]) ++j;
+      // A space or tab just before a line end is encoded: the byte-wise step below.
+      if (j > i && line_end_at(j) && (in[j - 1] == ' ' || in[j - 1] == '\t')) --j;
+      if (j > i) {
+        std::memcpy(put, in + i, j - i);
+        put += j - i;
+        line += j - i;
+        i = j;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(in[i]);
     if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < size && text[i + 1] == '\n') ++i;
+      if (c == '\r' && i + 1 < size && in[i + 1] == '\n') ++i;
+      ++i;
       *put++ = '\r';
       *put++ = '\n';
       line = 0;
       continue;
     }
-    const bool line_end = i + 1 == size || text[i + 1] == '\r' || text[i + 1] == '\n';
-    const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end);
-    // A '.' opening a line is encoded too: some relays mangle lines that start with one.
-    const std::size_t width = literal && !(c == '.' && line == 0) ? 1 : 3;
+    const bool literal = kQpLiteral[c] && !((c == ' ' || c == '\t') && line_end_at(i + 1));
+    std::size_t width = literal && !(c == '.' && line == 0) ? 1 : 3;
     if (line + width > kMaxLine - 1) {  // room for the soft break's '='
       *put++ = '=';
       *put++ = '\r';
       *put++ = '\n';
       line = 0;
+      if (c == '.') width = 3;  // it opens the new line
     }
     if (width == 1) {
       *put++ = static_cast<char>(c);
@@ -222,6 +251,7 @@ std::string quoted_printable(const std::string& text) {
       *put++ = hex[c & 15];
     }
     line += width;
+    ++i;
   }
   out.resize(static_cast<std::size_t>(put - start));
   return out;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 
 #include "mime_message.hpp"
@@ -54,6 +55,57 @@ TEST_CASE("quoted-printable keeps lines short, encodes '=', non-ASCII, trailing 
   const std::string encoded = quoted_printable(long_line);
   CHECK(lines_short(encoded, 76));
   CHECK(encoded.find("=\r\n") != std::string::npos);
+}
+
+namespace {
+
+// Quoted-printable read back (RFC 2045 §6.7): soft breaks dropped, =XX to its byte.
+std::string qp_decoded(const std::string& encoded) {
+  std::string out;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded.compare(i, 3, "=\r\n") == 0) {
+      i += 2;
+    } else if (encoded[i] == '=' && i + 2 < encoded.size()) {
+      out += static_cast<char>(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += encoded[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("quoted-printable, over random texts: reads back as written, lines short, no space at a line end") {
+  // Runs of literal bytes are copied at once: every rule must hold wherever a run ends.
+  std::mt19937 random(2026);
+  const char* const pieces[] = {"a", " ", "\t", "=", ".", "\n", "\r", "\r\n", "\xc3\xa9", "~", "!", "bcdefghij"};
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    for (std::size_t n = random() % 300; n > 0; --n) text += pieces[random() % std::size(pieces)];
+    const std::string encoded = quoted_printable(text);
+    INFO(text);
+    std::string expected;  // every line end as CRLF
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\r' || text[i] == '\n') {
+        if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        expected += "\r\n";
+      } else {
+        expected += text[i];
+      }
+    }
+    REQUIRE(qp_decoded(encoded) == expected);
+    REQUIRE(lines_short(encoded, 76));
+    for (std::size_t end = encoded.find("\r\n"); end != std::string::npos; end = encoded.find("\r\n", end + 1))
+      REQUIRE((end == 0 || (encoded[end - 1] != ' ' && encoded[end - 1] != '\t')));
+    REQUIRE((encoded.empty() || (encoded.back() != ' ' && encoded.back() != '\t')));
+    for (std::size_t start = 0; start < encoded.size(); start = encoded.find("\r\n", start) + 2) {
+      REQUIRE(encoded[start] != '.');
+      if (encoded.find("\r\n", start) == std::string::npos) break;
+    }
+    for (const char c : encoded) REQUIRE(((c >= 33 && c <= 126) || c == ' ' || c == '\t' || c == '\r' || c == '\n'));
+  }
 }
 
 TEST_CASE("a message with html and text is multipart/alternative with both, and every header") {
