@@ -337,7 +337,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       const auto record = tx.find_contact(message.client, message.contact);
       const json contact = record ? render::parse_json(record->attributes_json) : json::object();
 
-      Pending pending{message, &config, channel, {}, json::object(), decided};
+      Pending pending{{}, &config, channel, {}, json::object(), decided};  // the message moves in once decided
       try {
         const std::string unsubscribe =
             links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
@@ -414,7 +414,7 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
       tx.update_message(message);
       // Counted once per message, at its first hand-over: retries are the same message.
       if (message.attempts == 1) tx.add_to_counter(message.client, message.journey, message.step, "sent", 1);
-      pending.message = message;
+      pending.message = std::move(message);
       to_send.push_back(std::move(pending));
     }
   });
@@ -476,7 +476,9 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
   store_.transact([&](store::Transaction& tx) {
     sent_actions.clear();
     for (std::size_t i = 0; i < sent.size(); ++i) {
-      MessageRecord message = sent[i].message;
+      // Changed in place: if the transaction fails, record_answers() hands these back
+      // and every field written here is written again from the same outcome.
+      MessageRecord& message = sent[i].message;
       const SendOutcome& outcome = outcomes[i];
       message.updated_at = now;
       message.provider_answer = outcome.answer;
