@@ -140,7 +140,12 @@ struct Dispatcher::Background {
   std::vector<Pending> sent;  // answered, not yet recorded, with their outcomes beside
   std::vector<SendOutcome> outcomes;
   std::size_t order = 0;  // keeps the timeline in decision order across rounds
-  SendPool pool;          // last: its threads stop first
+  // Answers being handed over (answer() between its two locks): drain() waits for
+  // them too, because an async channel answers on the plugin's thread, which nothing
+  // joins before the dispatcher goes away.
+  std::size_t answering = 0;
+
+  SendPool pool;  // last: its threads stop first
 
   // A channel answered `job`: keep the answer for record_answers(), and wake the
   // caller when a good share is back (answers are recorded in batches), or the last.
@@ -151,10 +156,15 @@ struct Dispatcher::Background {
       sent.push_back(std::move(job));
       outcomes.push_back(std::move(outcome));
       --in_flight;
+      ++answering;
       wake_now = in_flight == 0 || sent.size() >= std::max<std::size_t>(1, max_in_flight / 8);
     }
     answered.notify_all();
     if (wake_now && wake) wake();
+    // The last touch of this object: notified under the lock, so that drain() cannot
+    // return (and the dispatcher go) before this thread is done with it.
+    std::lock_guard lock(mutex);
+    if (--answering == 0) answered.notify_all();
   }
 };
 
@@ -226,7 +236,7 @@ std::size_t Dispatcher::drain() {
   if (!background_) return 0;
   {
     std::unique_lock lock(background_->mutex);
-    background_->answered.wait(lock, [&] { return background_->in_flight == 0; });
+    background_->answered.wait(lock, [&] { return background_->in_flight == 0 && background_->answering == 0; });
   }
   return record_answers();
 }

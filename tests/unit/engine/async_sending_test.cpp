@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -202,4 +203,25 @@ TEST_CASE("an async send answered inside the call is recorded, and the next one 
   CHECK(run.drain_answering(5) == 10);
   CHECK(run.count_status("failed") == 5);
   CHECK(run.count_status("delivered") == 5);
+}
+
+TEST_CASE("a dispatcher going away waits until the plugin's thread is done handing over the last answer") {
+  // The answer comes on a thread nothing joins: the dispatcher must not go while that
+  // thread still runs its code (here, a wake-up that takes 50 ms).
+  EngineFixture f(Journeys{{"j", kEmail}}, client_with(""));
+  AsyncSender sender;
+  std::atomic<bool> wake_returned{false};
+  std::thread answers;
+  {
+    parcours::engine::Dispatcher dispatcher(*f.engine, *f.store, f.clock, sender);
+    dispatcher.send_in_background([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      wake_returned = true;
+    });
+    f.engine->ingest("acme", {parcours::engine::parse_event(nlohmann::json{{"type", "go"}, {"contact", "c0"}}, "t")});
+    CHECK(dispatcher.dispatch_due() == 1);
+    answers = std::thread([&] { sender.answer(1); });
+  }  // drains
+  CHECK(wake_returned);
+  answers.join();
 }
