@@ -53,10 +53,10 @@ void append_json_string(std::string& out, std::string_view text, InvalidUtf8 inv
     if (c >= 0x80) {
       // UTF-8 to check (and maybe replace): nlohmann's own work, for the whole text.
       out.resize(start);
-      out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                    invalid == InvalidUtf8::replace
-                                                        ? nlohmann::json::error_handler_t::replace
-                                                        : nlohmann::json::error_handler_t::strict);
+      out += nlohmann::json(std::string(text))
+                 .dump(-1, ' ', false,
+                       invalid == InvalidUtf8::replace ? nlohmann::json::error_handler_t::replace
+                                                       : nlohmann::json::error_handler_t::strict);
       return;
     }
     out.append(data + plain, i - plain);
