@@ -131,12 +131,7 @@ struct AsyncSender final : parcours::engine::ChannelSender {
 };
 
 // The email carries the contact's note: "refuse-now" makes the sender answer in the call.
-const std::string kEmail = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "note: {{contact.note}}"
-)toml";
+const std::string kEmail = test::one_email("note: {{contact.note}}");
 
 // Ten contacts c0..c9 each sent one email by a background dispatcher, through an
 // AsyncSender; `note(i)` is contact i's note.

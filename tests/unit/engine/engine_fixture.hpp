@@ -86,6 +86,11 @@ send = "sms"
 text = "text"
 )toml";
 
+// A journey entered on "go" whose one step sends `text` by email.
+inline std::string one_email(const std::string& text) {
+  return "[entry]\non = \"go\"\n[[steps]]\nsend = \"email\"\ntext = \"" + text + "\"\n";
+}
+
 // A client.toml with the two channels (`file` plugin), each table followed by `extra`
 // settings (concurrency, rate...).
 inline std::string client_with(const std::string& email_extra, const std::string& sms_extra = "") {

@@ -18,12 +18,7 @@ using test::kStart;
 
 namespace {
 
-const std::string kOneSend = R"toml([entry]
-on = "go"
-[[steps]]
-send = "email"
-text = "hi"
-)toml";
+const std::string kOneSend = test::one_email("hi");
 
 // Milliseconds after kStart of each send, in timeline order.
 std::vector<long long> send_offsets(const EngineFixture& f) {
