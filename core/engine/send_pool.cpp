@@ -1,5 +1,7 @@
 #include "engine/send_pool.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <algorithm>
 
 namespace parcours::engine {
@@ -22,7 +24,10 @@ void SendPool::submit(const void* lane_key, int concurrency, Job job) {
   lane.jobs.push_back(std::move(job));
   // A thread more while the lane has fewer than its concurrency and none is free.
   if (lane.idle < lane.jobs.size() && lane.threads.size() < static_cast<std::size_t>(std::max(1, concurrency)))
-    lane.threads.emplace_back([this, &lane] { serve(lane); });
+    lane.threads.emplace_back([this, &lane] {
+      parcours::name_this_thread("parcours-send");
+      serve(lane);
+    });
   work_.notify_all();
 }
 

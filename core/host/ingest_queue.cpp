@@ -1,5 +1,7 @@
 #include "host/ingest_queue.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <future>
@@ -9,7 +11,10 @@ namespace parcours::host {
 IngestQueue::IngestQueue(Apply apply, IngestQueueOptions options, std::function<void()> deferred)
     : apply_(std::move(apply)), options_(options), deferred_(std::move(deferred)) {
   options_.max_events = std::max<std::size_t>(1, options_.max_events);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    parcours::name_this_thread("parcours-ingest");
+    loop();
+  });
 }
 
 IngestQueue::~IngestQueue() {

@@ -1,5 +1,7 @@
 #include "host/service.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
@@ -126,7 +128,10 @@ const config::HostConfig& Service::host_config() const {
 void Service::start() {
   // Triggers produce events from now on (a reload starts those of the new config).
   if (const auto current = runtime(); current && current->triggers) current->triggers->start();
-  worker_ = std::thread([this] { work_loop(); });
+  worker_ = std::thread([this] {
+    parcours::name_this_thread("parcours-work");
+    work_loop();
+  });
 }
 
 void Service::stop() {

@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -85,7 +87,10 @@ class HttpServer::Impl {
     work_.emplace(io_.get_executor());
     accept();
     for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i)
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.emplace_back([this] {
+        parcours::name_this_thread("parcours-http");
+        io_.run();
+      });
   }
 
   void stop() {

@@ -1,5 +1,7 @@
 #include "store/wal_checkpointer.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -19,7 +21,10 @@ WalCheckpointer::WalCheckpointer(Connection& writer, int background_pages, int w
   if (own_->query_text("PRAGMA journal_mode") != "wal")
     throw StoreError("store " + writer.path() + ": the checkpoint connection does not see WAL mode");
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    parcours::name_this_thread("parcours-wal");
+    loop();
+  });
 }
 
 WalCheckpointer::~WalCheckpointer() {

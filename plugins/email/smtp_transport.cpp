@@ -1,5 +1,7 @@
 #include "smtp_transport.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <future>
 #include <optional>
 
@@ -110,7 +112,10 @@ void SmtpTransport::send_async(std::string from_address, std::string to_address,
       queue_.push_back(std::move(job));
       // Another connection while messages outnumber the free ones, up to `connections`.
       if (idle_threads_ < queue_.size() && threads_.size() < static_cast<std::size_t>(settings_.connections))
-        threads_.emplace_back([this] { serve(); });
+        threads_.emplace_back([this] {
+          parcours::name_this_thread("email-smtp");
+          serve();
+        });
     }
   }
   if (job != nullptr) {  // stopping: answered here, outside the lock (done may send again)

@@ -13,6 +13,7 @@
 // The cron parsing and the next-occurrence computation are in cron_expression.cpp, the
 // anniversary rule in anniversary.cpp: pure functions the unit tests link directly.
 #include <parcours/sdk.hpp>
+#include <parcours/thread_name.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -201,7 +202,10 @@ class ScheduleTrigger final : public parcours::Trigger {
       std::lock_guard lock(mutex_);
       stopping_ = false;
     }
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      parcours::name_this_thread("schedule");
+      run();
+    });
   }
 
   void stop() override {

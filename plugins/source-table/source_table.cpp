@@ -1,5 +1,7 @@
 #include "source_table.hpp"
 
+#include <parcours/thread_name.hpp>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -133,7 +135,10 @@ RefreshingTable::~RefreshingTable() {
 }
 
 void RefreshingTable::start() {
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    parcours::name_this_thread("source-table");
+    run(std::move(stop));
+  });
 }
 
 std::shared_ptr<const Table> RefreshingTable::snapshot() const {

@@ -85,6 +85,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_by_thread(pid):
+    """CPU seconds of each of the process's threads, summed by thread name (the host
+    names its threads: parcours-work, parcours-ingest, parcours-http, email-smtp, ...)."""
+    by_name = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            text = (task / "stat").read_text()
+        except OSError:
+            continue  # the thread ended
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        by_name[name] = by_name.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return by_name
+
+
 def load():
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -153,6 +168,7 @@ def run(build):
             time.sleep(0.1)
         rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
         host_cpu, sink_cpu = cpu_seconds(host.pid), cpu_seconds(sink.pid)
+        threads = cpu_by_thread(host.pid)
         host.send_signal(signal.SIGTERM)
         host.wait()
         sink.send_signal(signal.SIGTERM)
@@ -170,6 +186,9 @@ def run(build):
         print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
               f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
               f"{os.cpu_count()} cores")
+        print("CPU by thread (µs a journey): " + ", ".join(
+            f"{name} {seconds / max(done, 1) * 1e6:.0f}" for name, seconds in
+            sorted(threads.items(), key=lambda item: -item[1]) if seconds > 0))
         print(f"load average at the end: {load()}")
         if done < args.journeys:
             print("host log:\n" + (work / "host.log").read_text()[-3000:])
