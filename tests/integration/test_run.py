@@ -47,6 +47,16 @@ with tempfile.TemporaryDirectory() as tmp:
     status, body, _ = host.request("GET", "/readyz")
     check("/readyz answers 200 once the store answers", status == 200, R(status, body))
 
+    # Operators tell the threads apart in top -H (docs/operations.md, "Which thread is busy").
+    names = set()
+    for task in Path(f"/proc/{host.process.pid}/task").iterdir():
+        try:
+            names.add((task / "comm").read_text().strip())
+        except OSError:
+            pass  # the thread ended
+    check("the host's threads carry their names", {"parcours-work", "parcours-ingest", "parcours-http",
+                                                   "parcours-wal"} <= names, R(0, sorted(names)))
+
     status, body, _ = host.events(signup)
     check("an event is accepted with 202 and counted", status == 202 and json.loads(body) == {
         "accepted": 1, "duplicates": 0}, R(status, body))
