@@ -4,6 +4,9 @@
 
 #include <parcours/sdk.hpp>
 
+#include <string>
+#include <vector>
+
 using nlohmann::json;
 using parcours::SendResult;
 using parcours::SettingError;
@@ -50,6 +53,24 @@ TEST_CASE("SendResult serialises to the ABI's result JSON, leaving out empty fie
   CHECK(SendResult::retry("busy", std::chrono::minutes(2)).to_json() ==
         json{{"status", "retry"}, {"error", "busy"}, {"retry_after_ms", 120000}});
   CHECK(SendResult::failed("bad number").to_json() == json{{"status", "failed"}, {"error", "bad number"}});
+}
+
+TEST_CASE("SendResult's text is its JSON document's dump(), byte for byte, whatever it holds") {
+  const std::string invalid_utf8 = "bad \xff byte";
+  const std::vector<SendResult> results{
+      SendResult::delivered(),
+      SendResult::delivered("<id-1@example.test>").with_answer(json{{"reply", "250 OK"}, {"code", 250}}),
+      SendResult::retry("busy \"now\"\n\t\x01", std::chrono::milliseconds(1500)),
+      SendResult::retry("slow", std::chrono::milliseconds(0)).with_answer(json{{"b", 1}, {"a", {1, 2.5, nullptr}}}),
+      SendResult::failed("Zoé, Noël"),
+      SendResult::failed(invalid_utf8).with_answer(json{{"text", invalid_utf8}}),
+      SendResult::delivered(invalid_utf8),
+  };
+  for (const auto& result : results) {
+    const auto expected = result.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
+    INFO(expected);
+    CHECK(result.to_json_text() == expected);
+  }
 }
 
 TEST_CASE("Message::from_json reads the wire form and tolerates missing fields") {
