@@ -191,13 +191,13 @@ class EmailChannel final : public parcours::Channel {
   // The server's answer as a result: 250 delivered, 5xx failed, the rest retried.
   static SendResult result_of(const parcours::email::SmtpOutcome& outcome, const std::string& message_id) {
     using Kind = parcours::email::SmtpOutcome::Kind;
-    const json answer{{"reply", outcome.reply}, {"code", outcome.code}};
+    json answer{{"reply", outcome.reply}, {"code", outcome.code}};
     switch (outcome.kind) {
-      case Kind::accepted: return SendResult::delivered(message_id).with_answer(answer);
-      case Kind::permanent: return SendResult::failed(outcome.error).with_answer(answer);
+      case Kind::accepted: return SendResult::delivered(message_id).with_answer(std::move(answer));
+      case Kind::permanent: return SendResult::failed(outcome.error).with_answer(std::move(answer));
       case Kind::transient: break;
     }
-    return SendResult::retry(outcome.error).with_answer(answer);
+    return SendResult::retry(outcome.error).with_answer(std::move(answer));
   }
 
   parcours::Host host_;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
+#include <cstdio>
 #include <stdexcept>
 
 #include "html_to_text.hpp"
@@ -92,10 +92,6 @@ bool is_atext_phrase(const std::string& name) {
   });
 }
 
-std::string two_digits(int value) {
-  return std::string(1, static_cast<char>('0' + value / 10)) + static_cast<char>('0' + value % 10);
-}
-
 // A part's headers and body.
 std::string part(const char* type, const std::string& content) {
   return std::string("Content-Type: ") + type +
@@ -174,15 +170,36 @@ std::string format_mailbox(const Mailbox& mailbox) {
 }
 
 std::string rfc5322_date(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  // The civil date of a day count (H. Hinnant's days_from_civil, inverted), not
+  // gmtime_r: glibc's takes the time-zone lock, which every connection thread
+  // building a message at once would queue on.
+  std::int64_t seconds = ms / 1000;
+  if (ms % 1000 < 0) --seconds;  // floor, for times before 1970
+  std::int64_t days = seconds / 86400;
+  std::int64_t second_of_day = seconds % 86400;
+  if (second_of_day < 0) {
+    second_of_day += 86400;
+    --days;
+  }
+  const int weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
+  const std::int64_t shifted = days + 719468;
+  const std::int64_t era = (shifted >= 0 ? shifted : shifted - 146096) / 146097;
+  const std::int64_t day_of_era = shifted - era * 146097;
+  const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t month_index = (5 * day_of_year + 2) / 153;  // March = 0
+  const int day = static_cast<int>(day_of_year - (153 * month_index + 2) / 5 + 1);
+  const int month = static_cast<int>(month_index < 10 ? month_index + 3 : month_index - 9);
+  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  static const char* const days_of_week[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  return std::string(days[tm.tm_wday]) + ", " + two_digits(tm.tm_mday) + " " + months[tm.tm_mon] + " " +
-         std::to_string(tm.tm_year + 1900) + " " + two_digits(tm.tm_hour) + ":" + two_digits(tm.tm_min) + ":" +
-         two_digits(tm.tm_sec) + " +0000";
+  char text[64];
+  const int length =
+      std::snprintf(text, sizeof text, "%s, %02d %s %lld %02d:%02d:%02d +0000", days_of_week[weekday], day,
+                    months[month - 1], static_cast<long long>(year), static_cast<int>(second_of_day / 3600),
+                    static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
+  return std::string(text, static_cast<std::size_t>(length));
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <random>
 #include <string>
 
@@ -152,4 +153,23 @@ TEST_CASE("html only: the text part is derived; text only: one text/plain part; 
 
   message.text.clear();
   CHECK_THROWS_WITH(render(message), Catch::Contains("neither text nor html"));
+}
+
+TEST_CASE("the Date header is the time in UTC as RFC 5322 writes it, as gmtime reads it") {
+  CHECK(rfc5322_date(0) == "Thu, 01 Jan 1970 00:00:00 +0000");
+  CHECK(rfc5322_date(1796239517466) == "Wed, 02 Dec 2026 19:25:17 +0000");
+  CHECK(rfc5322_date(951782400000) == "Tue, 29 Feb 2000 00:00:00 +0000");  // a leap day in a year % 400
+  CHECK(rfc5322_date(-1) == "Wed, 31 Dec 1969 23:59:59 +0000");
+  // Every kind of day from 1901 to 2400, against the C library.
+  std::mt19937_64 random(5322);
+  for (int i = 0; i < 20000; ++i) {
+    const auto ms = static_cast<std::int64_t>(random() % 15'800'000'000'000ULL) - 2'200'000'000'000LL;
+    const std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char expected[64];
+    std::strftime(expected, sizeof expected, "%a, %d %b %Y %H:%M:%S +0000", &tm);  // the C locale's names
+    INFO(ms);
+    REQUIRE(rfc5322_date(ms) == expected);
+  }
 }
