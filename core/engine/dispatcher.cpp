@@ -310,6 +310,169 @@ std::optional<TimeMs> Dispatcher::next_message_due() {
   return due;
 }
 
+bool Dispatcher::decide(store::Transaction& tx, MessageRecord& message, TimeMs now, std::size_t order,
+                        const std::function<void(MessageRecord&)>& save, Actions& actions, PutOff& put_off,
+                        Pending& pending) {
+  const ClientJourneys* client = engine_.client(message.client);
+  const config::PluginInstanceConfig* channel = client ? client->client->channel(message.channel) : nullptr;
+  if (channel == nullptr) {
+    message.status = MessageStatus::failed;
+    message.reason = "the channel '" + message.channel + "' is no longer in the client's config";
+    message.updated_at = now;
+    save(message);
+    tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+    return false;
+  }
+  const config::ClientConfig& config = *client->client;
+  const auto record = tx.find_contact(message.client, message.contact);
+  const json contact = record ? render::parse_json(record->attributes_json) : json::object();
+
+  pending = Pending{{}, &config, channel, {}, json::object(), order};  // the message moves in once decided
+  try {
+    const std::string unsubscribe =
+        links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
+    const auto rendered =
+        render::render_message(config.directory / "templates", render::parse_json(message.params_json),
+                               template_data(config, message, contact, unsubscribe, data_), pending.rendered);
+    std::string html = rendered.html;
+    if (links_ != nullptr) {
+      const links::LinkTarget target{
+          "", message.client, message.contact, message.channel, message.idempotency_key, message.journey, message.step,
+          ""};
+      if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
+    }
+    pending.wire =
+        wire_message(message, record && contact.is_object() ? record->attributes_json : render::dump_json(contact),
+                     rendered, html, unsubscribe, links_ != nullptr, pending.rendered);
+  } catch (const std::exception& error) {
+    message.status = MessageStatus::failed;
+    message.reason = std::string("cannot render: ") + error.what();
+    message.updated_at = now;
+    save(message);
+    tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+    spdlog::error("client {} journey {} contact {} message {}: {}", message.client, message.journey, message.contact,
+                  message.idempotency_key, message.reason);
+    return false;
+  }
+
+  const auto suppress = [&](const char* reason) {
+    message.status = MessageStatus::suppressed;
+    message.reason = reason;
+    message.updated_at = now;
+    save(message);
+    tx.add_to_counter(message.client, message.journey, message.step, "suppressed", 1);
+    tx.add_to_counter(message.client, message.journey, message.step, std::string("suppressed:") + reason, 1);
+    json detail = pending.rendered;
+    detail["reason"] = reason;
+    actions.push_back({order,
+                       {now, message.client, message.contact, message.journey, message.step, "suppressed",
+                        message.channel, detail.dump(), message.idempotency_key}});
+  };
+  if (!consented(config, contact, message)) {
+    suppress("consent");
+    return false;
+  }
+  if (!message.transactional && config.quiet_hours) {
+    if (const auto end = schedule::quiet_window_end(now, config.quiet_hours->start_minute,
+                                                    config.quiet_hours->end_minute, timezone_of(config, contact))) {
+      message.due = *end;  // deferred: it is dispatched (and shows) when quiet hours end
+      message.updated_at = now;
+      save(message);
+      return false;
+    }
+  }
+  if (!message.transactional && over_pressure(tx, config, message, now)) {
+    suppress("pressure");
+    return false;
+  }
+  if (channel->limits.per_second) {
+    std::size_t& queued = put_off[{message.client, message.channel}];
+    if (const auto later = take_token(message.client, *channel, now, queued)) {
+      message.due = *later;  // paced by the channel's rate: not a decision, no action
+      save(message);
+      return false;
+    }
+  }
+  message.status = MessageStatus::sent;
+  message.attempts += 1;
+  message.updated_at = now;
+  save(message);
+  // Counted once per message, at its first hand-over: retries are the same message.
+  if (message.attempts == 1) tx.add_to_counter(message.client, message.journey, message.step, "sent", 1);
+  pending.message = std::move(message);
+  return true;
+}
+
+void Dispatcher::hand_over(std::vector<Pending>& to_send) {
+  Background& background = *background_;
+  for (auto& pending : to_send) {
+    {
+      std::lock_guard lock(background.mutex);
+      ++background.in_flight;
+      pending.order = ++background.order;
+    }
+    const auto* channel = pending.channel;
+    auto job = std::make_shared<Pending>(std::move(pending));
+    if (sender_.sends_async(*job->client, *channel)) {
+      // No thread waits: the send starts here, or from the thread where an earlier
+      // one of the channel ended, and its answer comes on the plugin's thread.
+      background.pool.submit_async(channel, channel->limits.concurrency, [this, &background, job] {
+        sender_.send_async(*job->client, *job->channel, job->wire, [&background, job](SendOutcome outcome) {
+          const void* lane = job->channel;
+          // The lane's next send first: once the answer is in, drain() may return
+          // and the pool go away.
+          background.pool.finished(lane);
+          background.answer(std::move(*job), std::move(outcome));
+        });
+      });
+      continue;
+    }
+    background.pool.submit(channel, channel->limits.concurrency, [this, &background, job] {
+      background.answer(std::move(*job), sender_.send(*job->client, *job->channel, job->wire));
+    });
+  }
+}
+
+void Dispatcher::restart() {
+  taken_.clear();
+  taken_actions_.clear();
+  taken_count_ = 0;
+}
+
+bool Dispatcher::take_now(store::Transaction& tx, MessageRecord& message) {
+  if (!background_) return false;  // on a manual clock every message goes through the outbox, in due order
+  const ClientJourneys* client = engine_.client(message.client);
+  const config::PluginInstanceConfig* channel = client ? client->client->channel(message.channel) : nullptr;
+  // A paced channel's messages keep the outbox's order; an unknown channel is the
+  // outbox's to fail, as it would.
+  if (channel == nullptr || channel->limits.per_second) return false;
+  {
+    std::lock_guard lock(background_->mutex);
+    if (background_->in_flight + taken_.size() >= background_->max_in_flight) return false;
+  }
+  PutOff unused;  // no rate: nothing is put off
+  Pending pending;
+  ++taken_count_;
+  // Decided at the step's time (its due): what the outbox would have seen.
+  if (decide(
+          tx, message, message.due, taken_count_, [&](MessageRecord& m) { tx.insert_message(m); }, taken_actions_,
+          unused, pending))
+    taken_.push_back(std::move(pending));
+  return true;
+}
+
+std::size_t Dispatcher::hand_over_taken() {
+  const std::size_t taken = taken_count_;
+  if (!taken_.empty()) hand_over(taken_);
+  notify(taken_actions_);
+  restart();
+  return taken;
+}
+
+void Dispatcher::drop_taken() {
+  restart();
+}
+
 std::size_t Dispatcher::dispatch_due(std::size_t limit) {
   if (background_) {
     std::lock_guard lock(background_->mutex);
@@ -320,10 +483,9 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
   std::vector<Pending> to_send;
   // Actions with the place of their message in the round, so that the timeline shows
   // them in decision order although sends are reported only once the channel answered.
-  std::vector<std::pair<std::size_t, Action>> actions;
+  Actions actions;
   std::size_t decided = 0;
-
-  std::map<std::pair<std::string, std::string>, std::size_t> put_off;  // by rate, per channel, this round
+  PutOff put_off;
 
   // 1. Decide every due message, and mark those to send as `sent`, in one transaction.
   store_.transact([&](store::Transaction& tx) {
@@ -331,134 +493,17 @@ std::size_t Dispatcher::dispatch_due(std::size_t limit) {
     actions.clear();
     put_off.clear();
     decided = 0;
+    const auto update = [&](MessageRecord& message) { tx.update_message(message); };
     for (auto& message : tx.due_messages(now, limit)) {
-      ++decided;
-      const ClientJourneys* client = engine_.client(message.client);
-      const config::PluginInstanceConfig* channel = client ? client->client->channel(message.channel) : nullptr;
-      if (channel == nullptr) {
-        message.status = MessageStatus::failed;
-        message.reason = "the channel '" + message.channel + "' is no longer in the client's config";
-        message.updated_at = now;
-        tx.update_message(message);
-        tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
-        continue;
-      }
-      const config::ClientConfig& config = *client->client;
-      const auto record = tx.find_contact(message.client, message.contact);
-      const json contact = record ? render::parse_json(record->attributes_json) : json::object();
-
-      Pending pending{{}, &config, channel, {}, json::object(), decided};  // the message moves in once decided
-      try {
-        const std::string unsubscribe =
-            links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
-        const auto rendered =
-            render::render_message(config.directory / "templates", render::parse_json(message.params_json),
-                                   template_data(config, message, contact, unsubscribe, data_), pending.rendered);
-        std::string html = rendered.html;
-        if (links_ != nullptr) {
-          const links::LinkTarget target{"",
-                                         message.client,
-                                         message.contact,
-                                         message.channel,
-                                         message.idempotency_key,
-                                         message.journey,
-                                         message.step,
-                                         ""};
-          if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
-        }
-        pending.wire =
-            wire_message(message, record && contact.is_object() ? record->attributes_json : render::dump_json(contact),
-                         rendered, html, unsubscribe, links_ != nullptr, pending.rendered);
-      } catch (const std::exception& error) {
-        message.status = MessageStatus::failed;
-        message.reason = std::string("cannot render: ") + error.what();
-        message.updated_at = now;
-        tx.update_message(message);
-        tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
-        spdlog::error("client {} journey {} contact {} message {}: {}", message.client, message.journey,
-                      message.contact, message.idempotency_key, message.reason);
-        continue;
-      }
-
-      const auto suppress = [&](const char* reason) {
-        message.status = MessageStatus::suppressed;
-        message.reason = reason;
-        message.updated_at = now;
-        tx.update_message(message);
-        tx.add_to_counter(message.client, message.journey, message.step, "suppressed", 1);
-        tx.add_to_counter(message.client, message.journey, message.step, std::string("suppressed:") + reason, 1);
-        json detail = pending.rendered;
-        detail["reason"] = reason;
-        actions.push_back({decided,
-                           {now, message.client, message.contact, message.journey, message.step, "suppressed",
-                            message.channel, detail.dump(), message.idempotency_key}});
-      };
-      if (!consented(config, contact, message)) {
-        suppress("consent");
-        continue;
-      }
-      if (!message.transactional && config.quiet_hours) {
-        if (const auto end = schedule::quiet_window_end(now, config.quiet_hours->start_minute,
-                                                        config.quiet_hours->end_minute, timezone_of(config, contact))) {
-          message.due = *end;  // deferred: it is dispatched (and shows) when quiet hours end
-          message.updated_at = now;
-          tx.update_message(message);
-          continue;
-        }
-      }
-      if (!message.transactional && over_pressure(tx, config, message, now)) {
-        suppress("pressure");
-        continue;
-      }
-      if (channel->limits.per_second) {
-        std::size_t& queued = put_off[{message.client, message.channel}];
-        if (const auto later = take_token(message.client, *channel, now, queued)) {
-          message.due = *later;  // paced by the channel's rate: not a decision, no action
-          tx.update_message(message);
-          continue;
-        }
-      }
-      message.status = MessageStatus::sent;
-      message.attempts += 1;
-      message.updated_at = now;
-      tx.update_message(message);
-      // Counted once per message, at its first hand-over: retries are the same message.
-      if (message.attempts == 1) tx.add_to_counter(message.client, message.journey, message.step, "sent", 1);
-      pending.message = std::move(message);
-      to_send.push_back(std::move(pending));
+      Pending pending;
+      if (decide(tx, message, now, ++decided, update, actions, put_off, pending)) to_send.push_back(std::move(pending));
     }
   });
 
   // 2. Hand each message to its channel, outside any transaction: in the background,
   // where answers are recorded by record_answers(); or here, waiting for them all.
   if (background_) {
-    Background& background = *background_;
-    for (auto& pending : to_send) {
-      {
-        std::lock_guard lock(background.mutex);
-        ++background.in_flight;
-        pending.order = ++background.order;
-      }
-      const auto* channel = pending.channel;
-      auto job = std::make_shared<Pending>(std::move(pending));
-      if (sender_.sends_async(*job->client, *channel)) {
-        // No thread waits: the send starts here, or from the thread where an earlier
-        // one of the channel ended, and its answer comes on the plugin's thread.
-        background.pool.submit_async(channel, channel->limits.concurrency, [this, &background, job] {
-          sender_.send_async(*job->client, *job->channel, job->wire, [&background, job](SendOutcome outcome) {
-            const void* lane = job->channel;
-            // The lane's next send first: once the answer is in, drain() may return
-            // and the pool go away.
-            background.pool.finished(lane);
-            background.answer(std::move(*job), std::move(outcome));
-          });
-        });
-        continue;
-      }
-      background.pool.submit(channel, channel->limits.concurrency, [this, &background, job] {
-        background.answer(std::move(*job), sender_.send(*job->client, *job->channel, job->wire));
-      });
-    }
+    hand_over(to_send);
     notify(actions);
     return decided;
   }

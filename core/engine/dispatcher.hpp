@@ -69,7 +69,7 @@ struct RetryPolicy {
   schedule::TimeMs max_delay = 6 * 3'600'000;  // capped at 6 h
 };
 
-class Dispatcher {
+class Dispatcher final : public MessageTaker {
  public:
   Dispatcher(const Engine& engine, store::Store& store, const schedule::Clock& clock, ChannelSender& sender,
              Observer* observer = nullptr, RetryPolicy retry = {}, const DataLookup* data = nullptr);
@@ -102,6 +102,22 @@ class Dispatcher {
   std::size_t dispatch_due(std::size_t limit = 200);
 
   std::optional<schedule::TimeMs> next_message_due();
+
+  // Deciding a message when its step runs (MessageTaker, for Engine::run_due_timers):
+  // with background sending, a message for a channel without a `rate`, while a sending
+  // slot is free, is decided in the step's transaction exactly as dispatch_due() would
+  // decide it a moment later, and inserted with the outcome — `sent`, or suppressed,
+  // failed, deferred by quiet hours — rather than queued, then selected, then updated.
+  // That is the outbox's round trip, a third of what the store did for a message.
+  // Every other message is left to the outbox (false).
+  bool takes_messages() const { return background_ != nullptr; }
+  void restart() override;
+  bool take_now(store::Transaction& tx, store::MessageRecord& message) override;
+  // Once the transaction that took messages committed: hands the `sent` ones to their
+  // channels and tells the observer; returns how many were taken. If it failed instead,
+  // drop_taken() forgets them (they were never stored).
+  std::size_t hand_over_taken();
+  void drop_taken();
 
   // Signs the links templates see as `links.unsubscribe`; without one that link is
   // empty. Not owned; must outlive the dispatcher.
@@ -145,6 +161,20 @@ class Dispatcher {
 
   // A message decided and marked `sent`, on its way to its channel (dispatcher.cpp).
   struct Pending;
+  using Actions = std::vector<std::pair<std::size_t, Action>>;
+  using PutOff = std::map<std::pair<std::string, std::string>, std::size_t>;  // by rate, per channel, this round
+  // Decides one due message in `tx`, as CONFIG.md orders the rules, and writes the
+  // outcome with `save` (an update for the outbox's messages, the insert for a message
+  // taken at its step). True when it is to be sent: then it is in `pending`.
+  bool decide(store::Transaction& tx, store::MessageRecord& message, schedule::TimeMs now, std::size_t order,
+              const std::function<void(store::MessageRecord&)>& save, Actions& actions, PutOff& put_off,
+              Pending& pending);
+  // Hands decided messages to the background pool (send_in_background).
+  void hand_over(std::vector<Pending>& to_send);
+  // What take_now() decided in the transaction under way, handed over once it commits.
+  std::vector<Pending> taken_;
+  Actions taken_actions_;
+  std::size_t taken_count_ = 0;
   // Writes the channels' answers to the store and tells the observer, in `order`.
   void record(std::vector<Pending>& sent, const std::vector<SendOutcome>& outcomes, schedule::TimeMs now,
               std::vector<std::pair<std::size_t, Action>>& actions);

@@ -99,6 +99,8 @@ class Engine::Activation final : public journey::DataScope {
   Activation(Engine& engine, store::Transaction& tx, TimeMs now) : engine_(engine), tx_(tx), now_(now) {}
 
   std::vector<Action>& actions() { return actions_; }
+  // Where the send steps of this activation put their messages (none: the outbox).
+  void take_messages_with(MessageTaker* taker) { taker_ = taker; }
 
   // Stores the event and applies it; false when its id was seen before. The event is
   // stored as processed: it is applied in this same transaction, so nobody can see it
@@ -450,9 +452,11 @@ class Engine::Activation final : public journey::DataScope {
           message.created_at = now_;
           message.due = now_;
           message.updated_at = now_;
-          tx_.insert_message(message);
+          // Reported first: a taker may move the message, and "queued" comes before
+          // whatever the dispatcher decides of it.
           count(client_id, journey.id, label, "queued");
           report(client, enrollment, label, "queued", send.channel, no_detail, message.idempotency_key);
+          if (taker_ == nullptr || !taker_->take_now(tx_, message)) tx_.insert_message(message);
           index = step.next.index;
           break;
         }
@@ -599,6 +603,7 @@ class Engine::Activation final : public journey::DataScope {
   Engine& engine_;
   store::Transaction& tx_;
   TimeMs now_;
+  MessageTaker* taker_ = nullptr;
   std::vector<Action> actions_;
   std::string contact_client_;
   std::string contact_id_;
@@ -745,13 +750,15 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
   return outcomes;
 }
 
-std::size_t Engine::run_due_timers(std::size_t limit) {
+std::size_t Engine::run_due_timers(std::size_t limit, MessageTaker* taker) {
   std::size_t fired = 0;
   std::vector<Action> actions;
   const TimeMs now = clock_.now();
   store_.transact([&](store::Transaction& tx) {
     fired = 0;
+    if (taker != nullptr) taker->restart();
     Activation activation(*this, tx, now);
+    activation.take_messages_with(taker);
     for (const auto& timer : tx.due_timers(now, limit)) {
       const ClientJourneys* client = this->client(timer.client);
       if (client == nullptr) {

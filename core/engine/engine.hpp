@@ -5,7 +5,9 @@
 // transaction; a due timer is claimed, applied and deleted in one.
 //
 // The engine never calls a plugin while running a journey: a `send` step writes a
-// message to the outbox; the Dispatcher (dispatcher.hpp) delivers it later.
+// message to the outbox; the Dispatcher (dispatcher.hpp) delivers it later, or, for a
+// step a timer ran, decides it in the step's transaction (MessageTaker) and delivers
+// it once that commits.
 //
 // Who calls it: the CLI (`simulate`, and `run` through the server), with config
 // already validated (cli/loaded_config.hpp).
@@ -51,6 +53,21 @@ struct IngestOutcome {
   std::exception_ptr error;  // EventError (unknown client), StoreError, or whatever the journeys threw
 };
 
+// Takes a message the moment its send step runs, inside the step's transaction, instead
+// of leaving it queued in the outbox for a later round (Dispatcher::take_now): the
+// decisions the outbox would make later are made now, and the message is inserted
+// with their outcome.
+class MessageTaker {
+ public:
+  virtual ~MessageTaker() = default;
+  // The transaction's work starts (again: a store may run it more than once): forget
+  // what was taken in an earlier attempt.
+  virtual void restart() = 0;
+  // Inserts `message` (queued, due now) decided, and returns true; or returns false and
+  // leaves it untouched, for the caller to insert queued. May move from `message`.
+  virtual bool take_now(store::Transaction& tx, store::MessageRecord& message) = 0;
+};
+
 class Engine {
  public:
   // A run of steps longer than this in one activation is a runaway (a loop whose
@@ -77,8 +94,9 @@ class Engine {
   std::vector<IngestOutcome> ingest_many(const std::vector<IngestRequest>& requests,
                                          IngestMode mode = IngestMode::apply);
 
-  // Applies timers due at the clock's now, at most `limit`; returns how many.
-  std::size_t run_due_timers(std::size_t limit = 500);
+  // Applies timers due at the clock's now, at most `limit`; returns how many. The
+  // messages their steps send go to `taker` when it takes them, else to the outbox.
+  std::size_t run_due_timers(std::size_t limit = 500, MessageTaker* taker = nullptr);
 
   // Applies events stored but not applied (ingest_many's store_only, or another host's),
   // oldest first, at most `limit`, in one transaction; returns how many. An event that

@@ -26,7 +26,19 @@ std::size_t WorkRunner::run_due() {
   while (true) {
     // Answers first: they free sending slots, and a retry they schedule may be due.
     const std::size_t answered = dispatcher_.record_answers();
-    const std::size_t handled = answered + engine_.run_due_timers() + dispatcher_.dispatch_due();
+    // Messages the timers' steps send are decided in the same transaction when they
+    // can be (Dispatcher::take_now), and handed over once it committed. Rendering them
+    // makes a timer's work three times longer: fewer a transaction then, so that the
+    // store's write lock is free as often as before for the events being ingested.
+    std::size_t fired = 0;
+    try {
+      fired = engine_.run_due_timers(dispatcher_.takes_messages() ? 200 : 500, &dispatcher_);
+    } catch (...) {
+      dispatcher_.drop_taken();  // rolled back: those messages were never stored
+      throw;
+    }
+    dispatcher_.hand_over_taken();
+    const std::size_t handled = answered + fired + dispatcher_.dispatch_due();
     if (handled == 0) return total;
     total += handled;
   }
