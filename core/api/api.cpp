@@ -4,8 +4,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
+#include <parcours/thread_name.hpp>
 
 #include <chrono>
+#include <latch>
+#include <memory>
 
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
@@ -225,7 +228,19 @@ std::optional<HttpResponse> immediate_route(host::Service& service, const std::v
 class Api::Impl {
  public:
   Impl(host::Service& service, std::size_t blocking_threads)
-      : service_(service), pool_(std::max<std::size_t>(1, blocking_threads)) {}
+      : service_(service), pool_(std::max<std::size_t>(1, blocking_threads)) {
+    // asio names nothing: one task on each of the pool's threads names it (top -H), each
+    // held until all have theirs, so that no thread takes two. The latch is shared: a
+    // task may still be leaving arrive_and_wait() when this constructor returns.
+    const auto threads = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, blocking_threads));
+    const auto named = std::make_shared<std::latch>(threads);
+    for (std::ptrdiff_t i = 0; i < threads; ++i)
+      boost::asio::post(pool_, [named] {
+        parcours::name_this_thread("parcours-api");
+        named->arrive_and_wait();
+      });
+    named->wait();
+  }
   ~Impl() { pool_.join(); }
 
   void handle(HttpRequest request, server::HttpRespond respond) {

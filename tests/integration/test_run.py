@@ -54,8 +54,10 @@ with tempfile.TemporaryDirectory() as tmp:
             names.add((task / "comm").read_text().strip())
         except OSError:
             pass  # the thread ended
-    check("the host's threads carry their names", {"parcours-work", "parcours-ingest", "parcours-http",
-                                                   "parcours-wal"} <= names, R(0, sorted(names)))
+    check("the host's threads carry their names, the main thread alone keeps the program's",
+          {"parcours-work", "parcours-ingest", "parcours-http", "parcours-wal", "parcours-api"} <= names and
+          sum(1 for task in Path(f"/proc/{host.process.pid}/task").iterdir()
+              if (task / "comm").read_text().strip() == "parcours") == 1, R(0, sorted(names)))
 
     status, body, _ = host.events(signup)
     check("an event is accepted with 202 and counted", status == 202 and json.loads(body) == {
