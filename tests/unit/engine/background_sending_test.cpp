@@ -150,19 +150,6 @@ TEST_CASE("a dispatcher going away waits for the messages on the wire and record
 
 namespace {
 
-// Keeps each message it is handed.
-struct RecordingSender final : parcours::engine::ChannelSender {
-  std::mutex mutex;
-  std::vector<std::string> calls;
-  SendOutcome send(const parcours::config::ClientConfig&, const parcours::config::PluginInstanceConfig&,
-                   const std::string& message_json) override {
-    std::lock_guard lock(mutex);
-    calls.push_back(message_json);
-    return {SendOutcome::Status::delivered, {}, 0, "id"};
-  }
-  bool concurrent() const override { return true; }
-};
-
 const std::string kTemplated = R"toml([entry]
 on = "go"
 [[steps]]
@@ -183,7 +170,7 @@ TEST_CASE("in the background too, a message that cannot be rendered is failed be
   EngineFixture f(Journeys{{"j", kTemplated}});
   for (const char* file : {"hello.txt", "hello.subject"})
     std::filesystem::remove(f.clients.front().directory / "templates" / file);
-  RecordingSender sender;
+  test::RecordingSender sender;
   parcours::engine::Dispatcher dispatcher(*f.engine, *f.store, f.clock, sender);
   dispatcher.send_in_background({});
   go(f, "ann");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,32 @@ struct Timeline final : parcours::engine::Observer {
 };
 
 // A channel whose answers a test scripts: delivered unless told otherwise.
+// Delivers every message, from any number of threads at once (the background pool's),
+// and keeps each one it is handed.
+struct RecordingSender final : parcours::engine::ChannelSender {
+  std::mutex mutex;
+  std::vector<std::string> calls;  // the ABI messages, in the order they came
+  parcours::engine::SendOutcome send(const parcours::config::ClientConfig&,
+                                     const parcours::config::PluginInstanceConfig&,
+                                     const std::string& message_json) override {
+    std::lock_guard lock(mutex);
+    calls.push_back(message_json);
+    return {parcours::engine::SendOutcome::Status::delivered, {}, 0, "id"};
+  }
+  bool concurrent() const override { return true; }
+  std::size_t sent() {
+    std::lock_guard lock(mutex);
+    return calls.size();
+  }
+  // The contact ids of the messages, in order.
+  std::vector<std::string> contacts() {
+    std::lock_guard lock(mutex);
+    std::vector<std::string> ids;
+    for (const auto& call : calls) ids.push_back(nlohmann::json::parse(call)["contact"]["id"]);
+    return ids;
+  }
+};
+
 struct ScriptedSender final : parcours::engine::ChannelSender {
   std::vector<parcours::engine::SendOutcome> script;  // consumed front to back
   std::vector<nlohmann::json> received;

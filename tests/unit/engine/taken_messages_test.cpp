@@ -4,14 +4,12 @@
 // transaction committed, and left to the outbox whenever the outbox must decide.
 #include <catch2/catch.hpp>
 
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "engine_fixture.hpp"
 
-using parcours::engine::SendOutcome;
 using parcours::store::MessageRecord;
 using parcours::store::Transaction;
 using test::client_with;
@@ -31,26 +29,9 @@ send = "email"
 text = "Hello {{contact.first_name}}"
 )toml";
 
-// Delivers everything, on the pool's threads, and keeps the contacts it was given.
-struct CountingSender final : parcours::engine::ChannelSender {
-  std::mutex mutex;
-  std::vector<std::string> contacts;
-  SendOutcome send(const parcours::config::ClientConfig&, const parcours::config::PluginInstanceConfig&,
-                   const std::string& message_json) override {
-    std::lock_guard lock(mutex);
-    contacts.push_back(nlohmann::json::parse(message_json)["contact"]["id"]);
-    return {SendOutcome::Status::delivered, {}, 0, "id-" + std::to_string(contacts.size())};
-  }
-  bool concurrent() const override { return true; }
-  std::size_t sent() {
-    std::lock_guard lock(mutex);
-    return contacts.size();
-  }
-};
-
 struct Run {
   EngineFixture f;
-  CountingSender sender;
+  test::RecordingSender sender;
   parcours::engine::Dispatcher dispatcher{*f.engine, *f.store, f.clock, sender};
 
   explicit Run(const std::string& client_toml, std::size_t max_in_flight = 1000)
@@ -100,7 +81,7 @@ TEST_CASE("a message its timer's step sends is stored `sent` in that step's tran
   CHECK(run.sender.sent() == 0);
   CHECK(run.dispatcher.hand_over_taken() == 1);
   CHECK(run.dispatcher.drain() == 1);
-  CHECK(run.sender.contacts == std::vector<std::string>{"ann"});
+  CHECK(run.sender.contacts() == std::vector<std::string>{"ann"});
   CHECK(run.status("ann") == "delivered");
   CHECK(run.counter("queued") == 1);
   CHECK(run.counter("sent") == 1);
@@ -119,7 +100,7 @@ TEST_CASE("a message taken at its step meets the outbox's rules: consent suppres
   CHECK(run.status("bob") == "suppressed");
   CHECK(run.dispatcher.hand_over_taken() == 2);
   run.dispatcher.drain();
-  CHECK(run.sender.contacts == std::vector<std::string>{"ann"});
+  CHECK(run.sender.contacts() == std::vector<std::string>{"ann"});
   CHECK(run.counter("suppressed:consent") == 1);
   CHECK(run.counter("sent") == 1);
 }
@@ -184,6 +165,6 @@ TEST_CASE("messages taken in a transaction that fails are never handed over, and
   CHECK(run.f.engine->run_due_timers(500, &run.dispatcher) == 1);
   CHECK(run.dispatcher.hand_over_taken() == 1);
   run.dispatcher.drain();
-  CHECK(run.sender.contacts == std::vector<std::string>{"ann"});
+  CHECK(run.sender.contacts() == std::vector<std::string>{"ann"});
   CHECK(run.counter("sent") == 1);
 }
