@@ -19,6 +19,7 @@
 #include "api/webhook_route.hpp"
 #include "config/duration.hpp"
 #include "dashboard/dashboard.hpp"
+#include "host/process_metrics.hpp"
 #include "host/runtime.hpp"
 #include "store/store.hpp"
 
@@ -217,6 +218,7 @@ std::optional<HttpResponse> immediate_route(host::Service& service, const std::v
   if (path.size() == 1 && path[0] == "metrics") {
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    host::sample_process(service.metrics());
     response.body = service.metrics().text();
     return response;
   }

@@ -11,6 +11,7 @@
 #include "cli/config_directory.hpp"
 #include "cli/logging.hpp"
 #include "cli/usage.hpp"
+#include "host/process_metrics.hpp"
 #include "host/service.hpp"
 #include "journey/value.hpp"
 #include "schedule/clock.hpp"
@@ -98,6 +99,7 @@ int run_run_command(const std::vector<std::string>& args) {
   http->start();
   spdlog::info("listening on http://{} ({} client(s); clock: {}{})", http->address(), service->client_ids().size(),
                clock, service->manual_clock() ? " at " + schedule::format_time(service->now()) : "");
+  spdlog::info("memory allocator: {}", host::allocator_description());
 
   while (true) {
     int received = 0;

@@ -52,6 +52,18 @@ Metrics::Metrics() {
   declare("parcours_config_reloads_total", "counter", "Config reloads, by result (applied, refused)");
   declare("parcours_contacts_erased_total", "counter", "Contacts erased through the API (right to be forgotten)");
   declare("parcours_clock_time_seconds", "gauge", "The host's clock (moves only on demand with --clock manual)");
+  // The process itself (host/process_metrics.hpp), sampled at each scrape.
+  declare("process_cpu_seconds_total", "counter", "CPU time the process used, user and system, in seconds");
+  declare("process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
+  declare("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes");
+  declare("process_open_fds", "gauge", "Open file descriptors");
+  declare("process_max_fds", "gauge", "The most file descriptors the process may open");
+  declare("process_start_time_seconds", "gauge", "When the process started, in seconds since the Unix epoch");
+  declare("parcours_memory_allocated_bytes", "gauge",
+          "Bytes in memory blocks the host holds, as its allocator counts them");
+  declare("parcours_memory_allocator_bytes", "gauge",
+          "Bytes the memory allocator holds from the system, free blocks kept for reuse included");
+  declare("parcours_memory_allocator_info", "gauge", "The memory allocator in use (jemalloc or glibc) and its version");
 }
 
 void Metrics::declare(const std::string& name, std::string type, std::string help) {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "host/metrics.hpp"
+#include "host/process_metrics.hpp"
 
 using parcours::engine::Action;
 using parcours::host::Metrics;
@@ -64,4 +65,32 @@ TEST_CASE("label values are escaped, and the samples added later keep the earlie
   const std::string text = metrics.text();
   CHECK(has_line(text, R"(parcours_enrollments_started_total{client="acme",journey="say \"hi\"\\now"} 2)"));
   CHECK(has_line(text, R"(parcours_enrollments_started_total{client="acme",journey="j199"} 1)"));
+}
+
+TEST_CASE("a scrape samples the process and its allocator") {
+  Metrics metrics;
+  const auto value = [](const std::string& text, const std::string& name) {
+    const auto at = text.find("\n" + name + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(text.substr(at + name.size() + 2));
+  };
+  parcours::host::sample_process(metrics);
+  const std::string text = metrics.text();
+  CHECK(text.find("# TYPE process_cpu_seconds_total counter\n") != std::string::npos);
+  CHECK(value(text, "process_resident_memory_bytes") > 1e6);
+  CHECK(value(text, "process_virtual_memory_bytes") >= value(text, "process_resident_memory_bytes"));
+  CHECK(value(text, "process_open_fds") >= 3);  // stdin, stdout, stderr at least
+  CHECK(value(text, "process_max_fds") >= value(text, "process_open_fds"));
+  CHECK(value(text, "process_start_time_seconds") > 1.6e9);
+  CHECK(value(text, "process_cpu_seconds_total") >= 0);
+
+  // The tests run on glibc's malloc: what the program holds shows, within what the
+  // allocator holds.
+  const double before = value(text, "parcours_memory_allocated_bytes");
+  std::vector<std::string> held(1000, std::string(1000, 'x'));
+  parcours::host::sample_process(metrics);
+  const std::string after = metrics.text();
+  CHECK(after.find("parcours_memory_allocator_info{allocator=\"glibc\",version=\"") != std::string::npos);
+  CHECK(value(after, "parcours_memory_allocated_bytes") >= before + 1e6);
+  CHECK(value(after, "parcours_memory_allocated_bytes") <= value(after, "parcours_memory_allocator_bytes"));
 }
