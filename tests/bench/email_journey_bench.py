@@ -17,7 +17,9 @@ Usage: tests/bench/email_journey_bench.py [BUILD_DIR ...] [--journeys N] [--batc
 With two or more build folders (e.g. one of main and one of a change) each round runs
 them one after the other, and the end prints each one's median: this machine is a shared
 VM whose speed drifts by up to a factor of two within an hour, so only runs interleaved
-in one session compare two versions.
+in one session compare two versions. Each run also prints the host's CPU a journey over
+the sink's CPU a message: the sink does the same work for every build, so this ratio
+moves with the host's code far less than with the machine's speed of the minute.
 """
 import argparse
 import http.client
@@ -185,7 +187,7 @@ def run(build):
               f"peak RSS {rss / 1024:.1f} MB; {rate / baseline_rate:.0%} of the transport alone")
         print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
               f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
-              f"{os.cpu_count()} cores")
+              f"{os.cpu_count()} cores; host/sink {host_cpu / max(sink_cpu, 1e-9):.2f}")
         print("CPU by thread (µs a journey): " + ", ".join(
             f"{name} {seconds / max(done, 1) * 1e6:.0f}" for name, seconds in
             sorted(threads.items(), key=lambda item: -item[1]) if seconds > 0))
@@ -194,7 +196,7 @@ def run(build):
             print("host log:\n" + (work / "host.log").read_text()[-3000:])
             sys.exit(1)
         return {"rate": rate, "host_us": host_cpu / done * 1e6, "sink_us": sink_cpu / done * 1e6, "rss_mb": rss / 1024,
-                "transport": baseline_rate}
+                "transport": baseline_rate, "host_per_sink": host_cpu / max(sink_cpu, 1e-9)}
 
 
 results = {build: [] for build in builds}
@@ -209,5 +211,5 @@ if len(builds) > 1 or args.rounds > 1:
         median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         spread = f"{min(run['rate'] for run in runs):,.0f}–{max(run['rate'] for run in runs):,.0f}"
         print(f"{build}: {median['rate']:,.0f} completed journeys/s ({spread}), host {median['host_us']:.0f} µs and "
-              f"sink {median['sink_us']:.0f} µs a journey, peak RSS {median['rss_mb']:.1f} MB, transport alone "
-              f"{median['transport']:,.0f} messages/s")
+              f"sink {median['sink_us']:.0f} µs a journey (host/sink {median['host_per_sink']:.2f}), peak RSS "
+              f"{median['rss_mb']:.1f} MB, transport alone {median['transport']:,.0f} messages/s")
