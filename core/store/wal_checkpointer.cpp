@@ -37,6 +37,16 @@ WalCheckpointer::~WalCheckpointer() {
   thread_.join();
 }
 
+namespace {
+
+// Frames of a WAL of `pages` not yet copied back, when the last pass left `backfilled`
+// copied. A WAL smaller than that has started over since: all of it is new.
+int new_frames(int pages, int backfilled) {
+  return pages >= backfilled ? pages - backfilled : pages;
+}
+
+}  // namespace
+
 // On the writer's thread, after each commit, with the write lock released.
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
   auto& checkpointer = *static_cast<WalCheckpointer*>(self);
@@ -57,7 +67,11 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
       checkpointer.writer_waiting_ = false;
     }
     checkpointer.wake_.notify_one();
-  } else if (pages >= checkpointer.background_pages_) {
+  } else if (new_frames(pages, checkpointer.backfilled_.load(std::memory_order_relaxed)) >=
+             checkpointer.background_pages_) {
+    // Paced by what is new since the last pass, not by the WAL's size: past 1,000 pages
+    // a pass after every commit copied the same hot pages (the tables' last leaves,
+    // the indexes' inner pages) and synced both files dozens of times a second.
     {
       std::lock_guard lock(checkpointer.mutex_);
       checkpointer.woken_ = true;
@@ -84,6 +98,7 @@ void WalCheckpointer::loop() {
     in_pass_ = false;
     pass_ended_.notify_all();
     if (result == SQLITE_OK && copied_frames > 0) ++passes_;  // a pass that copied frames back
+    backfilled_.store(result == SQLITE_OK ? copied_frames : 0, std::memory_order_relaxed);
   }
 }
 

@@ -9,6 +9,7 @@
 // lets the WAL start over, finds almost nothing left to copy.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -22,8 +23,9 @@ namespace parcours::store {
 class WalCheckpointer {
  public:
   // Installs itself as `writer`'s WAL hook and opens its own connection to the same
-  // file. `background_pages`: WAL size that wakes the thread; `writer_pages`: the
-  // size at which the writer checkpoints itself (then the WAL restarts from zero).
+  // file. `background_pages`: frames written since the last pass that wake the
+  // thread for the next; `writer_pages`: the WAL size at which the writer checkpoints
+  // itself (then the WAL restarts from zero).
   WalCheckpointer(Connection& writer, int background_pages = 1000, int writer_pages = 10000);
   ~WalCheckpointer();  // stops the thread; the writer's hook goes back to SQLite's default
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -48,6 +50,9 @@ class WalCheckpointer {
   bool writer_waiting_ = false;  // the writer's backstop waits for that pass to end
   std::condition_variable pass_ended_;
   std::uint64_t passes_ = 0;
+  // Frames the last pass left copied back: the hook wakes the thread again only
+  // `background_pages` later (read on the writer's thread, hence atomic).
+  std::atomic<int> backfilled_{0};
   std::thread thread_;
 };
 
