@@ -64,20 +64,42 @@ bool over_pressure(store::Transaction& tx, const config::ClientConfig& client, c
   return it != client.channel_pressure.end() && over(it->second, message.channel);
 }
 
-// The data templates see (CONFIG.md, "Templates").
-json template_data(const config::ClientConfig& client, const MessageRecord& message, const json& contact,
-                   const std::string& unsubscribe_url, const DataLookup* sources) {
-  json data;
-  data["contact"] = contact;
-  data["contact"]["id"] = message.contact;
-  const json event = render::parse_json(message.event_json);
-  data["event"] = event.contains("properties") ? event["properties"] : json::object();
-  data["journey"] = {{"id", message.journey}, {"step", message.step}};
-  data["client"] = {{"id", client.id}, {"name", client.name}};
-  data["links"] = {{"unsubscribe", unsubscribe_url}};
-  data["data"] = sources != nullptr ? sources->lookup(client.id, message.contact, contact) : json::object();
-  return data;
-}
+// The data templates see (CONFIG.md, "Templates"), each member built only when a
+// template names it: most messages name the contact alone, and then the event is not
+// read nor a data source asked.
+class MessageTemplateData final : public render::TemplateData {
+ public:
+  MessageTemplateData(const config::ClientConfig& client, const MessageRecord& message, const json& contact,
+                      const std::string& unsubscribe_url, const DataLookup* sources)
+      : client_(client), message_(message), contact_(contact), unsubscribe_url_(unsubscribe_url), sources_(sources) {}
+
+  std::vector<std::string> names() const override { return {"client", "contact", "data", "event", "journey", "links"}; }
+
+  json member(const std::string& name) const override {
+    if (name == "contact") {
+      json contact = contact_;
+      contact["id"] = message_.contact;
+      return contact;
+    }
+    if (name == "event") {
+      const json event = render::parse_json(message_.event_json);
+      return event.contains("properties") ? event["properties"] : json::object();
+    }
+    if (name == "journey") return {{"id", message_.journey}, {"step", message_.step}};
+    if (name == "client") return {{"id", client_.id}, {"name", client_.name}};
+    if (name == "links") return {{"unsubscribe", unsubscribe_url_}};
+    if (name == "data")
+      return sources_ != nullptr ? sources_->lookup(client_.id, message_.contact, contact_) : json::object();
+    return nullptr;
+  }
+
+ private:
+  const config::ClientConfig& client_;
+  const MessageRecord& message_;
+  const json& contact_;
+  const std::string& unsubscribe_url_;
+  const DataLookup* sources_;
+};
 
 // The ABI message (plugin.h, send()), written straight out, keys in the order nlohmann's
 // dump() of the same document would give them, without building that document: the
@@ -333,7 +355,7 @@ bool Dispatcher::decide(store::Transaction& tx, MessageRecord& message, TimeMs n
         links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
     const auto rendered =
         render::render_message(config.directory / "templates", render::parse_json(message.params_json),
-                               template_data(config, message, contact, unsubscribe, data_), pending.rendered);
+                               MessageTemplateData(config, message, contact, unsubscribe, data_), pending.rendered);
     std::string html = rendered.html;
     if (links_ != nullptr) {
       const links::LinkTarget target{

@@ -93,20 +93,34 @@ FileCache& cache() {
 // every set of them (a subject and a body that name the same members share one).
 class LazyData {
  public:
-  explicit LazyData(const json& data) : json_(data) {}
+  explicit LazyData(const json& document) : document_(&document) {}
+  explicit LazyData(const TemplateData& source) : source_(&source) {}
   const RenderData& get(const std::string& text) {
     const auto names = template_root_names(text);
     if (!names) {
-      if (!all_) all_ = std::make_unique<RenderData>(json_);
+      if (!all_) all_ = std::make_unique<RenderData>(members(nullptr));
       return *all_;
     }
     auto& data = some_[*names];
-    if (!data) data = std::make_unique<RenderData>(json_, *names);
+    if (!data) data = std::make_unique<RenderData>(members(&*names), *names);
     return *data;
   }
 
  private:
-  const json& json_;
+  // The document, or the members of `wanted` (all when null) that the source has,
+  // each built once for the whole message.
+  const json& members(const std::set<std::string>* wanted) {
+    if (document_ != nullptr) return *document_;
+    if (known_.empty()) known_ = source_->names();
+    for (const auto& name : known_)
+      if ((wanted == nullptr || wanted->contains(name)) && !built_.contains(name)) built_[name] = source_->member(name);
+    return built_;
+  }
+
+  const json* document_ = nullptr;
+  const TemplateData* source_ = nullptr;
+  std::vector<std::string> known_;
+  json built_ = json::object();
   std::unique_ptr<RenderData> all_;
   std::map<std::set<std::string>, std::unique_ptr<RenderData>> some_;
 };
@@ -128,21 +142,10 @@ json render_value(const json& value, LazyData& data, const Partials& partials, E
   return value;
 }
 
-}  // namespace
-
-RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
-                               const std::string& data_json) {
-  json rendered;
-  RenderedMessage message = render_message(templates_dir, json::parse(params_json), json::parse(data_json), rendered);
-  message.params_json = rendered.dump();
-  return message;
-}
-
-RenderedMessage render_message(const fs::path& templates_dir, const json& params, const json& data_json,
-                               json& rendered) {
+// The message's parts and parameters, rendered with `data`.
+RenderedMessage render_with(const fs::path& templates_dir, const json& params, LazyData& data, json& rendered) {
   const std::shared_ptr<const Partials> shared_partials = cache().partials(templates_dir / "partials");
   const Partials& partials = *shared_partials;
-  LazyData data(data_json);
   const auto render = [&](const std::string& where, const std::string& text, Escape escape) {
     try {
       return render_text(text, data, partials, escape);
@@ -192,6 +195,28 @@ RenderedMessage render_message(const fs::path& templates_dir, const json& params
       rendered[part_keys[i]] = *parts[i];
   }
   return message;
+}
+
+}  // namespace
+
+RenderedMessage render_message(const fs::path& templates_dir, const std::string& params_json,
+                               const std::string& data_json) {
+  json rendered;
+  RenderedMessage message = render_message(templates_dir, json::parse(params_json), json::parse(data_json), rendered);
+  message.params_json = rendered.dump();
+  return message;
+}
+
+RenderedMessage render_message(const fs::path& templates_dir, const json& params, const json& data_json,
+                               json& rendered) {
+  LazyData data(data_json);
+  return render_with(templates_dir, params, data, rendered);
+}
+
+RenderedMessage render_message(const fs::path& templates_dir, const json& params, const TemplateData& source,
+                               json& rendered) {
+  LazyData data(source);
+  return render_with(templates_dir, params, data, rendered);
 }
 
 }  // namespace parcours::render

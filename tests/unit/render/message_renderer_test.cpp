@@ -94,3 +94,48 @@ TEST_CASE("large integers and decimals print as JSON writes them") {
   CHECK(render_message(dir.root(), R"({"text": "{{contact.id}} {{contact.score}}"})", data).text ==
         "1732268400000 1.5");
 }
+
+namespace {
+
+// Template data that counts which members the renderer asks for.
+class CountingData final : public parcours::render::TemplateData {
+ public:
+  std::vector<std::string> names() const override { return {"contact", "event", "journey"}; }
+  json member(const std::string& name) const override {
+    ++asked[name];
+    if (name == "contact") return {{"first_name", "Ann"}};
+    if (name == "event") return {{"total", 42}};
+    return {{"id", "welcome"}};
+  }
+  mutable std::map<std::string, int> asked;
+};
+
+}  // namespace
+
+TEST_CASE("template data is built member by member, only for the names the templates use, once a message") {
+  TemporaryConfig dir;
+  dir.write("partials/sign.mustache", "{{journey.id}}");  // used by the last render only
+  CountingData data;
+  json rendered;
+  auto message = render_message(
+      dir.root(), json{{"subject", "Hi {{contact.first_name}}"}, {"html", "<p>{{contact.first_name}}</p>"}}, data,
+      rendered);
+  CHECK(message.subject == "Hi Ann");
+  CHECK(message.html == "<p>Ann</p>");
+  CHECK(data.asked == std::map<std::string, int>{{"contact", 1}});
+
+  // A name the data lacks renders empty and builds nothing; another name adds its member.
+  data.asked.clear();
+  message = render_message(dir.root(), json{{"subject", "{{missing.x}}{{event.total}} for {{contact.first_name}}"}},
+                           data, rendered);
+  CHECK(message.subject == "42 for Ann");
+  CHECK(data.asked == std::map<std::string, int>{{"contact", 1}, {"event", 1}});
+
+  // A partial can reach any name: every member is built, still once.
+  data.asked.clear();
+  message = render_message(dir.root(), json{{"subject", "{{> sign}}"}, {"text", "{{> sign}} {{event.total}}"}}, data,
+                           rendered);
+  CHECK(message.subject == "welcome");
+  CHECK(message.text == "welcome 42");
+  CHECK(data.asked == std::map<std::string, int>{{"contact", 1}, {"event", 1}, {"journey", 1}});
+}
