@@ -353,15 +353,18 @@ bool Dispatcher::decide(store::Transaction& tx, MessageRecord& message, TimeMs n
   try {
     const std::string unsubscribe =
         links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
-    const auto rendered =
+    auto rendered =
         render::render_message(config.directory / "templates", render::parse_json(message.params_json),
                                MessageTemplateData(config, message, contact, unsubscribe, data_), pending.rendered);
-    std::string html = rendered.html;
-    if (links_ != nullptr) {
+    // The HTML as sent: rewritten for tracking, or the rendered one moved (not copied).
+    std::string html;
+    if (links_ != nullptr && channel->tracking && !rendered.html.empty()) {
       const links::LinkTarget target{
           "", message.client, message.contact, message.channel, message.idempotency_key, message.journey, message.step,
           ""};
-      if (channel->tracking && !html.empty()) html = links::add_tracking(html, *links_, target);
+      html = links::add_tracking(rendered.html, *links_, target);
+    } else {
+      html = std::move(rendered.html);
     }
     pending.wire =
         wire_message(message, record && contact.is_object() ? record->attributes_json : render::dump_json(contact),
