@@ -91,9 +91,7 @@ SmtpReply SmtpSession::read_reply() {
   while (true) {
     if (auto reply = reader_.next()) return std::move(*reply);
     // A reply is read right after the command that asks for it, so it is seldom there
-    // yet: waiting first spares a read that would only say "nothing yet" (one system
-    // call a message of the three a pipelined message costs).
-    socket_.wait_readable(until);
+    // yet: read_some waits for it (smtp_socket.hpp).
     const std::size_t got = socket_.read_some(buffer, sizeof buffer, until);
     if (got == 0) throw SocketError("the server closed the connection");
     reader_.feed(std::string_view(buffer, got));

@@ -69,6 +69,7 @@ SmtpSocket::~SmtpSocket() {
 }
 
 void SmtpSocket::close() noexcept {
+  blocking_ = false;
   if (ssl_ != nullptr) {
     SSL_free(ssl_);  // no close_notify: the SMTP session already ended with QUIT, or failed
     ssl_ = nullptr;
@@ -89,6 +90,29 @@ void SmtpSocket::wait(short events, Deadline deadline, const char* doing) const 
   }
 }
 
+void SmtpSocket::set_blocking(bool blocking) {
+  if (fd_ < 0 || blocking == blocking_) return;
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) < 0)
+    throw SocketError(std::string("cannot set up the connection: ") + std::strerror(errno));
+  blocking_ = blocking;
+  receive_timeout_ms_ = send_timeout_ms_ = -1;
+}
+
+void SmtpSocket::bound_wait(int option, Deadline deadline, int& set_ms, const char* doing) {
+  if (!blocking_) return;
+  const int left = milliseconds_left(deadline);
+  if (left <= 0) throw SocketError(std::string("timed out ") + doing, true);
+  // Every reply gets the whole timeout, so the bound set for the last one is nearly
+  // always right: it changes (one more system call) only when it is off by more than a
+  // quarter of a second, e.g. for the second read of a reply that came in pieces.
+  if (set_ms >= 0 && left <= set_ms + 250 && left >= set_ms - 250) return;
+  timeval bound{left / 1000, (left % 1000) * 1000};
+  if (::setsockopt(fd_, SOL_SOCKET, option, &bound, sizeof bound) != 0)
+    throw SocketError(std::string("cannot set up the connection: ") + std::strerror(errno));
+  set_ms = left;
+}
+
 void SmtpSocket::connect(const std::string& host, const std::string& port, Deadline deadline) {
   close();
   addrinfo hints{};
@@ -107,14 +131,20 @@ void SmtpSocket::connect(const std::string& host, const std::string& port, Deadl
     }
     const int on = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // each write is a whole group of commands
-    if (::connect(fd_, address->ai_addr, address->ai_addrlen) == 0) return;
+    if (::connect(fd_, address->ai_addr, address->ai_addrlen) == 0) {
+      set_blocking(true);
+      return;
+    }
     if (errno == EINPROGRESS) {
       try {
         wait(POLLOUT, deadline, "connecting");
         int error = 0;
         socklen_t length = sizeof error;
         ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length);
-        if (error == 0) return;
+        if (error == 0) {
+          set_blocking(true);
+          return;
+        }
         last_error = std::strerror(error);
       } catch (const SocketError& error) {
         if (error.timed_out) {
@@ -132,6 +162,7 @@ void SmtpSocket::connect(const std::string& host, const std::string& port, Deadl
 }
 
 void SmtpSocket::start_tls(const TlsContext& context, const std::string& host, Deadline deadline) {
+  set_blocking(false);
   ssl_ = SSL_new(context.get());
   if (ssl_ == nullptr) throw SocketError("cannot start TLS: " + openssl_error());
   SSL_set_fd(ssl_, fd_);
@@ -180,10 +211,12 @@ void SmtpSocket::write_all(std::string_view data, Deadline deadline) {
         throw SocketError("the connection failed while sending: " + openssl_error());
       continue;
     }
+    bound_wait(SO_SNDTIMEO, deadline, send_timeout_ms_, "sending");
     const ssize_t written = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (written >= 0) {
       data.remove_prefix(static_cast<std::size_t>(written));
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (blocking_) throw SocketError("timed out sending", true);
       wait(POLLOUT, deadline, "sending");
     } else if (errno != EINTR) {
       throw SocketError(std::string("the connection failed while sending: ") + std::strerror(errno));
@@ -208,8 +241,11 @@ std::size_t SmtpSocket::read_some(char* buffer, std::size_t size, Deadline deadl
         throw SocketError("the connection failed while reading: " + openssl_error());
       continue;
     }
+    bound_wait(SO_RCVTIMEO, deadline, receive_timeout_ms_, "waiting for the server's reply");
     const ssize_t got = ::recv(fd_, buffer, size, 0);
     if (got >= 0) return static_cast<std::size_t>(got);
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && blocking_)
+      throw SocketError("timed out waiting for the server's reply", true);
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       wait(POLLIN, deadline, "waiting for the server's reply");
     else if (errno == ECONNRESET)
@@ -217,11 +253,6 @@ std::size_t SmtpSocket::read_some(char* buffer, std::size_t size, Deadline deadl
     else if (errno != EINTR)
       throw SocketError(std::string("the connection failed while reading: ") + std::strerror(errno));
   }
-}
-
-void SmtpSocket::wait_readable(Deadline deadline) const {
-  if (ssl_ != nullptr || fd_ < 0) return;
-  wait(POLLIN, deadline, "waiting for the server's reply");
 }
 
 bool SmtpSocket::readable_now() const {

@@ -1,7 +1,10 @@
 // One TCP connection to an SMTP server, in clear or under TLS (smtps:// from the first
-// byte, or after STARTTLS), with every wait bounded by a deadline: the socket is
-// non-blocking and each read, write, connect and TLS handshake waits in poll(), so a
-// server that stops answering is cut off instead of holding a sending thread.
+// byte, or after STARTTLS), with every wait bounded by a deadline, so a server that
+// stops answering is cut off instead of holding a sending thread. Connecting and TLS
+// wait in poll() on a non-blocking socket. A connection in clear is then blocking, its
+// reads and writes bounded by the socket's own timeouts (SO_RCVTIMEO, SO_SNDTIMEO):
+// one system call to wait for a reply and read it rather than poll() and recv() — a
+// sending thread waits for a reply on every message.
 // Failures throw SocketError with a sentence for the message log.
 #pragma once
 
@@ -55,10 +58,6 @@ class SmtpSocket {
   void write_all(std::string_view data, Deadline deadline);
   // Some bytes (at least one), or 0 when the server closed the connection.
   std::size_t read_some(char* buffer, std::size_t size, Deadline deadline);
-  // Waits until the connection has something to read, before read_some(), when the
-  // caller expects nothing there yet. A no-op under TLS, where OpenSSL may already hold
-  // the bytes (read_some waits there when it must).
-  void wait_readable(Deadline deadline) const;
   // Whether the server has already sent something or closed the connection (an idle
   // pooled connection the server gave up on: 421 or FIN), without waiting.
   bool readable_now() const;
@@ -69,6 +68,13 @@ class SmtpSocket {
  private:
   int fd_ = -1;
   SSL* ssl_ = nullptr;
+  bool blocking_ = false;        // in clear, once connected
+  int receive_timeout_ms_ = -1;  // SO_RCVTIMEO as last set (-1: not yet)
+  int send_timeout_ms_ = -1;     // SO_SNDTIMEO as last set
+  void set_blocking(bool blocking);
+  // On a blocking socket: bounds the next read or write (`option`) by `deadline`;
+  // throws SocketError (timed out) when it has passed.
+  void bound_wait(int option, Deadline deadline, int& set_ms, const char* doing);
   // Waits until the socket is ready for `events` (POLLIN/POLLOUT) or the deadline passes.
   void wait(short events, Deadline deadline, const char* doing) const;
 };
