@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -227,6 +228,13 @@ bool Dispatcher::saturated() const {
   if (!background_) return false;
   std::lock_guard lock(background_->mutex);
   return background_->in_flight >= background_->max_in_flight;
+}
+
+std::size_t Dispatcher::room() const {
+  if (!background_) return std::numeric_limits<std::size_t>::max();
+  std::lock_guard lock(background_->mutex);
+  const std::size_t used = background_->in_flight + taken_.size();
+  return used >= background_->max_in_flight ? 0 : background_->max_in_flight - used;
 }
 
 std::size_t Dispatcher::record_answers() {

@@ -96,6 +96,9 @@ class Dispatcher final : public MessageTaker {
   // Background sending with `max_in_flight` messages out: dispatch_due() decides nothing
   // more until answers come back.
   bool saturated() const;
+  // How many more messages may go out before it is saturated; SIZE_MAX without
+  // background sending.
+  std::size_t room() const;
 
   // Dispatches messages due at the clock's now, at most `limit`; returns how many were
   // decided (delivered, failed, suppressed, deferred or rescheduled).

@@ -32,7 +32,7 @@ std::size_t WorkRunner::run_due() {
     // store's write lock is free as often as before for the events being ingested.
     std::size_t fired = 0;
     try {
-      fired = engine_.run_due_timers(dispatcher_.takes_messages() ? 200 : 500, &dispatcher_);
+      if (const std::size_t limit = timers_to_fire(); limit > 0) fired = engine_.run_due_timers(limit, &dispatcher_);
     } catch (...) {
       dispatcher_.drop_taken();  // rolled back: those messages were never stored
       throw;
@@ -42,6 +42,22 @@ std::size_t WorkRunner::run_due() {
     if (handled == 0) return total;
     total += handled;
   }
+}
+
+std::size_t WorkRunner::timers_to_fire() {
+  if (!dispatcher_.takes_messages()) return 500;
+  // With every sending slot taken, a message a timer's step sends would go to the
+  // outbox, to be selected and updated again when a slot frees: a third more of the
+  // store's work for that message. While the slots are taken, due timers wait for them
+  // instead (the answers that free them wake the work loop) — but never more than
+  // kTimersWaitForSendingAtMost, so that a channel which stopped answering cannot hold
+  // up the journeys of every client: past that, they fire and their messages queue.
+  constexpr std::size_t kBatch = 200;
+  const std::size_t room = dispatcher_.room();
+  if (room >= kBatch) return kBatch;
+  const auto oldest = engine_.next_timer_due();
+  if (oldest && *oldest <= clock_.now() - kTimersWaitForSendingAtMost) return kBatch;
+  return room;
 }
 
 std::optional<schedule::TimeMs> WorkRunner::next_due() {

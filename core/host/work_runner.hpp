@@ -33,11 +33,17 @@ class WorkRunner {
   // When the next timer or message is due, if any.
   std::optional<schedule::TimeMs> next_due();
 
+  // How long due timers may wait for a sending slot while every one is taken (ms).
+  static constexpr schedule::TimeMs kTimersWaitForSendingAtMost = 5000;
+
  private:
   engine::Engine& engine_;
   engine::Dispatcher& dispatcher_;
   store::Store& store_;
   const schedule::Clock& clock_;
+
+  // How many due timers to fire in the next transaction.
+  std::size_t timers_to_fire();
 };
 
 }  // namespace parcours::host

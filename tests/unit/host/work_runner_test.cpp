@@ -1,0 +1,135 @@
+// WorkRunner::run_due with background sending (what `parcours run` does): due timers
+// wait while every sending slot is taken, so that the messages their steps send are
+// decided at the step rather than queued in the outbox and handled twice — but not
+// beyond kTimersWaitForSendingAtMost, so a channel that stops answering cannot hold up
+// every journey.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "engine/engine_fixture.hpp"
+#include "host/work_runner.hpp"
+
+using parcours::engine::SendOutcome;
+using parcours::host::WorkRunner;
+using parcours::store::Transaction;
+using test::EngineFixture;
+using test::Journeys;
+
+namespace {
+
+const std::string kWaitThenEmail = R"toml([entry]
+on = "go"
+[[steps]]
+wait = "1m"
+[[steps]]
+id = "mail"
+send = "email"
+text = "Hello"
+)toml";
+
+// Delivers every message, once the test opens the gate.
+struct GatedSender final : parcours::engine::ChannelSender {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool open = false;
+  int waiting = 0;
+  SendOutcome send(const parcours::config::ClientConfig&, const parcours::config::PluginInstanceConfig&,
+                   const std::string&) override {
+    std::unique_lock lock(mutex);
+    ++waiting;
+    changed.notify_all();
+    changed.wait(lock, [&] { return open; });
+    return {SendOutcome::Status::delivered, {}, 0, "id"};
+  }
+  bool concurrent() const override { return true; }
+  void open_gate() {
+    std::lock_guard lock(mutex);
+    open = true;
+    changed.notify_all();
+  }
+  bool wait_for(int count) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(10), [&] { return waiting >= count; });
+  }
+};
+
+struct Run {
+  EngineFixture f{Journeys{{"j", kWaitThenEmail}}};
+  GatedSender sender;
+  parcours::engine::Dispatcher dispatcher{*f.engine, *f.store, f.clock, sender};
+  WorkRunner runner{*f.engine, dispatcher, *f.store, f.clock};
+
+  explicit Run(std::size_t max_in_flight) { dispatcher.send_in_background({}, max_in_flight); }
+  void go(const std::string& contact) {
+    f.engine->ingest("acme",
+                     {parcours::engine::parse_event(nlohmann::json{{"type", "go"}, {"contact", contact}}, "t")});
+  }
+  std::size_t timers() {
+    std::size_t pending = 0;
+    f.store->transact([&](Transaction& tx) {
+      pending = 0;
+      for (const char* contact : {"a", "b", "c"})
+        for (const auto& enrollment : tx.contact_enrollments("acme", contact))
+          pending += tx.enrollment_timers(enrollment.id).size();
+    });
+    return pending;
+  }
+  std::size_t outbox() {
+    std::size_t queued = 0;
+    f.store->transact([&](Transaction& tx) { queued = tx.due_messages(f.clock.now() + test::kDay, 100).size(); });
+    return queued;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("while every sending slot is taken, due timers wait for one, at most kTimersWaitForSendingAtMost") {
+  Run run(1);
+  for (const char* contact : {"a", "b", "c"}) run.go(contact);
+  run.f.clock.set(run.f.clock.now() + test::kMinute);
+
+  // One slot: one timer fires and its message goes out; the other two wait, their
+  // messages neither decided nor queued.
+  run.runner.run_due();
+  REQUIRE(run.sender.wait_for(1));
+  CHECK(run.dispatcher.in_flight() == 1);
+  CHECK(run.timers() == 2);
+  CHECK(run.outbox() == 0);
+
+  // Just short of the bound, they still wait.
+  run.f.clock.set(run.f.clock.now() + WorkRunner::kTimersWaitForSendingAtMost - 1);
+  run.runner.run_due();
+  CHECK(run.timers() == 2);
+
+  // The channel still has not answered: past the bound the journeys go on, and their
+  // messages queue in the outbox for a free slot.
+  run.f.clock.set(run.f.clock.now() + 1);
+  run.runner.run_due();
+  CHECK(run.timers() == 0);
+  CHECK(run.outbox() == 2);
+
+  run.sender.open_gate();
+  run.dispatcher.drain();
+  CHECK(run.dispatcher.in_flight() == 0);
+}
+
+TEST_CASE("a free sending slot lets the next due timer fire, and its message is decided at its step") {
+  Run run(1);
+  for (const char* contact : {"a", "b"}) run.go(contact);
+  run.f.clock.set(run.f.clock.now() + test::kMinute);
+  run.runner.run_due();
+  REQUIRE(run.sender.wait_for(1));
+  CHECK(run.timers() == 1);
+
+  run.sender.open_gate();
+  run.dispatcher.drain();  // the first answer recorded: the slot is free again
+  run.runner.run_due();
+  run.dispatcher.drain();
+  CHECK(run.timers() == 0);
+  CHECK(run.outbox() == 0);  // never queued: taken when its step ran
+  CHECK(run.sender.waiting == 2);
+}
