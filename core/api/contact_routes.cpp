@@ -45,8 +45,7 @@ HttpResponse get_contact(host::Service& service, const std::string& client, cons
                 {"status", store::to_string(enrollment.status)},
                 {"entered_at", schedule::format_time(enrollment.entered_at)}};
       if (!enrollment.waiting_for.empty()) item["waiting_for"] = enrollment.waiting_for;
-      if (const auto timers = tx.enrollment_timers(enrollment.id); !timers.empty())
-        item["waiting_until"] = schedule::format_time(timers.front().due);
+      if (enrollment.wake_at) item["waiting_until"] = schedule::format_time(*enrollment.wake_at);
       out["enrollments"].push_back(item);
     }
     for (const auto& message : tx.contact_messages(client, id, kLatestMessages)) {

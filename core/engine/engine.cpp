@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -156,12 +157,13 @@ class Engine::Activation final : public journey::DataScope {
       if (journey == nullptr || !journey->goal || journey->goal->on != event.type) continue;
       if (journey->goal->when && !holds(*journey->goal->when, contact, scope(), *journey, enrollment.entered_at))
         continue;
-      tx_.delete_enrollment_timers(enrollment.id);
+      enrollment.wake_at.reset();
       if (enrollment.status == EnrollmentStatus::waiting) leave_wait(client, *journey, enrollment);
       enrollment.status = EnrollmentStatus::converted;
       enrollment.waiting_for.clear();
       enrollment.updated_at = now_;
       tx_.update_enrollment(enrollment);
+      touched_.push_back(enrollment.id);
       count(client.client->id, journey->id, "", "converted");
       count_split_conversions(client, *journey, enrollment);
       report(client, enrollment, "", "goal", "", [&] { return json{{"event", event.type}}; });
@@ -175,7 +177,8 @@ class Engine::Activation final : public journey::DataScope {
       const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment.step));
       const auto& wait = std::get<journey::WaitForStep>(step.detail);
       if (wait.when && !holds(*wait.when, contact, scope(), *journey, enrollment.entered_at)) continue;
-      tx_.delete_enrollment_timers(enrollment.id);
+      enrollment.wake_at.reset();
+      touched_.push_back(enrollment.id);
       leave_wait(client, *journey, enrollment);
       enrollment.waiting_for.clear();
       enrollment.event_json = with_split_arms(scope_json(), enrollment.event_json);
@@ -216,22 +219,32 @@ class Engine::Activation final : public journey::DataScope {
     save_contact(client);
   }
 
-  // A due timer: resume after a wait, or take a wait_for's timeout.
-  void fire(const ClientJourneys& client, const store::TimerRecord& timer) {
-    tx_.delete_timer(timer.id);
-    auto enrollment = tx_.find_enrollment(timer.enrollment);
-    if (!enrollment || enrollment->status != EnrollmentStatus::waiting) return;  // woken or ended meanwhile
-    const auto* journey = client.find(enrollment->journey);
-    if (journey == nullptr) return;
-    defer_contact(client, enrollment->contact);
-    leave_wait(client, *journey, *enrollment);
-    const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment->step));
-    std::size_t next = step.next.index;
-    if (timer.kind == store::TimerKind::timeout) {
-      next = std::get<journey::WaitForStep>(step.detail).on_timeout.index;
-      enrollment->waiting_for.clear();
+  // An enrollment whose timer is due (read by run_due_timers with the others of its
+  // batch): resume after a wait, or take a wait_for's timeout. The timer is cleared.
+  void fire(const ClientJourneys& client, EnrollmentRecord& enrollment) {
+    if (std::find(touched_.begin(), touched_.end(), enrollment.id) != touched_.end()) {
+      // Woken or ended since its batch was read, by an event an earlier one of the batch
+      // emitted: what the store holds now decides.
+      auto fresh = tx_.find_enrollment(enrollment.id);
+      if (!fresh || !fresh->wake_at || *fresh->wake_at > now_) return;
+      enrollment = std::move(*fresh);
     }
-    run(client, *journey, *enrollment, next, 0);
+    const store::TimerKind kind = enrollment.wake_kind;
+    enrollment.wake_at.reset();
+    const auto* journey = client.find(enrollment.journey);
+    if (enrollment.status != EnrollmentStatus::waiting || journey == nullptr) {
+      tx_.update_enrollment(enrollment);  // a journey no longer in the config: its timer goes
+      return;
+    }
+    defer_contact(client, enrollment.contact);
+    leave_wait(client, *journey, enrollment);
+    const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment.step));
+    std::size_t next = step.next.index;
+    if (kind == store::TimerKind::timeout) {
+      next = std::get<journey::WaitForStep>(step.detail).on_timeout.index;
+      enrollment.waiting_for.clear();
+    }
+    run(client, *journey, enrollment, next, 0);
     save_contact(client);
   }
 
@@ -579,17 +592,10 @@ class Engine::Activation final : public journey::DataScope {
              const std::string& label, std::optional<TimeMs> due, store::TimerKind kind, const MakeDetail& detail) {
     enrollment.status = EnrollmentStatus::waiting;
     enrollment.updated_at = now_;
+    enrollment.wake_at = due;
+    enrollment.wake_kind = kind;
     save_enrollment(enrollment);
     count(client.client->id, journey.id, label, "waiting");
-    if (due) {
-      store::TimerRecord timer;
-      timer.due = *due;
-      timer.enrollment = enrollment.id;
-      timer.client = client.client->id;
-      timer.contact = enrollment.contact;
-      timer.kind = kind;
-      tx_.add_timer(timer);
-    }
     report(client, enrollment, label, "wait", "", detail);
   }
 
@@ -617,6 +623,9 @@ class Engine::Activation final : public journey::DataScope {
   std::map<std::string, Counter, std::less<>> counters_;  // by counter_key_
   std::string counter_key_;
   std::map<const journey::Step*, json> set_changes_;
+  // Enrollments an event changed in this activation (converted, woken): fire() reads
+  // such a one again rather than trust the copy its batch read.
+  std::vector<std::int64_t> touched_;
 };
 
 Engine::Engine(const std::vector<config::ClientConfig>& clients,
@@ -759,13 +768,14 @@ std::size_t Engine::run_due_timers(std::size_t limit, MessageTaker* taker) {
     if (taker != nullptr) taker->restart();
     Activation activation(*this, tx, now);
     activation.take_messages_with(taker);
-    for (const auto& timer : tx.due_timers(now, limit)) {
-      const ClientJourneys* client = this->client(timer.client);
+    for (auto& enrollment : tx.due_enrollments(now, limit)) {
+      const ClientJourneys* client = this->client(enrollment.client);
       if (client == nullptr) {
-        tx.delete_timer(timer.id);  // a client removed from the config: its timers die with it
+        enrollment.wake_at.reset();  // a client removed from the config: its timers die with it
+        tx.update_enrollment(enrollment);
         continue;
       }
-      activation.fire(*client, timer);
+      activation.fire(*client, enrollment);
       ++fired;
     }
     activation.finish_work();

@@ -127,6 +127,19 @@ ALTER TABLE messages ADD COLUMN provider_answer TEXT NOT NULL DEFAULT '{}';
 DROP INDEX messages_contact_recent;
 CREATE INDEX messages_contact ON messages (client, contact);
 )sql"},
+    Migration{5, "timers on their enrollments", R"sql(
+-- An enrollment waits on one timer at a time: kept on its row, a timer is one entry in
+-- a partial index, written with the enrollment, instead of a row and two index entries
+-- of its own; a due enrollment is read with its timer.
+ALTER TABLE enrollments ADD COLUMN wake_at INTEGER;
+ALTER TABLE enrollments ADD COLUMN wake_kind TEXT NOT NULL DEFAULT 'resume';
+UPDATE enrollments SET
+  wake_at = (SELECT min(due) FROM timers WHERE timers.enrollment = enrollments.id),
+  wake_kind = (SELECT kind FROM timers WHERE timers.enrollment = enrollments.id ORDER BY due, id LIMIT 1)
+WHERE id IN (SELECT enrollment FROM timers);
+DROP TABLE timers;
+CREATE INDEX enrollments_wake ON enrollments (wake_at) WHERE wake_at IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

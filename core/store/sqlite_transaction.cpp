@@ -12,8 +12,7 @@ namespace {
 // spares the indexes a rewrite.
 constexpr std::string_view kEventColumns = "seq, client, id, type, contact, time, properties, attributes, processed";
 constexpr std::string_view kEnrollmentColumns =
-    "id, client, journey, contact, run, step, status, event, waiting_for, entered_at, updated_at";
-constexpr std::string_view kTimerColumns = "id, due, enrollment, client, contact, kind";
+    "id, client, journey, contact, run, step, status, event, waiting_for, entered_at, updated_at, wake_at, wake_kind";
 constexpr std::string_view kMessageColumns =
     "id, idempotency_key, client, journey, step, contact, channel, enrollment, params, event, transactional, status, "
     "reason, attempts, created_at, due, updated_at, provider_id, provider_answer";
@@ -33,6 +32,15 @@ std::size_t initial_capacity(std::size_t limit) {
 
 std::string_view timer_kind_name(TimerKind kind) {
   return kind == TimerKind::timeout ? "timeout" : "resume";
+}
+
+// An enrollment's timer, at `first` (wake_at) and `first + 1` (wake_kind).
+void bind_timer(Statement& use, int first, const EnrollmentRecord& enrollment) {
+  if (enrollment.wake_at)
+    use.bind(first, *enrollment.wake_at);
+  else
+    use.bind_null(first);
+  use.bind(first + 1, timer_kind_name(enrollment.wake_kind));
 }
 
 [[noreturn]] void fail_unknown(const Connection& connection, std::string_view what, std::string_view value) {
@@ -70,24 +78,15 @@ EnrollmentRecord read_enrollment(const Connection& connection, const Statement& 
   enrollment.waiting_for = row.text(8);
   enrollment.entered_at = row.integer(9);
   enrollment.updated_at = row.integer(10);
-  return enrollment;
-}
-
-TimerRecord read_timer(const Connection& connection, const Statement& row) {
-  TimerRecord timer;
-  timer.id = row.integer(0);
-  timer.due = row.integer(1);
-  timer.enrollment = row.integer(2);
-  timer.client = row.text(3);
-  timer.contact = row.text(4);
-  const std::string kind = row.text(5);
+  if (!row.is_null(11)) enrollment.wake_at = row.integer(11);
+  const std::string kind = row.text(12);
   if (kind == "resume")
-    timer.kind = TimerKind::resume;
+    enrollment.wake_kind = TimerKind::resume;
   else if (kind == "timeout")
-    timer.kind = TimerKind::timeout;
+    enrollment.wake_kind = TimerKind::timeout;
   else
     fail_unknown(connection, "timer kind", kind);
-  return timer;
+  return enrollment;
 }
 
 MessageRecord read_message(const Connection& connection, const Statement& row) {
@@ -145,18 +144,19 @@ SqliteTransaction::SqliteTransaction(Connection& connection)
                       "updated_at = excluded.updated_at"),
       insert_enrollment_(connection,
                          "INSERT INTO enrollments (client, journey, contact, run, step, status, event, waiting_for, "
-                         "entered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                         "entered_at, updated_at, wake_at, wake_kind) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
       update_enrollment_(connection,
                          "UPDATE enrollments SET journey = ?2, run = ?3, step = ?4, status = ?5, event = ?6, "
-                         "waiting_for = ?7, entered_at = ?8, updated_at = ?9 WHERE id = ?1"),
+                         "waiting_for = ?7, entered_at = ?8, updated_at = ?9, wake_at = ?10, wake_kind = ?11 "
+                         "WHERE id = ?1"),
       find_enrollment_(connection, select_from(kEnrollmentColumns, "FROM enrollments WHERE id = ?1")),
       contact_enrollments_(connection, select_from(kEnrollmentColumns,
                                                    "FROM enrollments WHERE client = ?1 AND contact = ?2 ORDER BY id")),
-      add_timer_(connection, "INSERT INTO timers (due, enrollment, client, contact, kind) VALUES (?1, ?2, ?3, ?4, ?5)"),
-      delete_timer_(connection, "DELETE FROM timers WHERE id = ?1"),
-      delete_enrollment_timers_(connection, "DELETE FROM timers WHERE enrollment = ?1"),
-      due_timers_(connection, select_from(kTimerColumns, "FROM timers WHERE due <= ?1 ORDER BY due, id LIMIT ?2")),
-      next_timer_due_(connection, "SELECT min(due) FROM timers"),
+      due_enrollments_(connection, select_from(kEnrollmentColumns,
+                                               "FROM enrollments WHERE wake_at IS NOT NULL AND wake_at <= ?1 "
+                                               "ORDER BY wake_at, id LIMIT ?2")),
+      next_timer_due_(connection, "SELECT min(wake_at) FROM enrollments WHERE wake_at IS NOT NULL"),
       insert_message_(connection,
                       "INSERT INTO messages (idempotency_key, client, journey, step, contact, channel, enrollment, "
                       "params, event, transactional, status, reason, attempts, created_at, due, updated_at) "
@@ -258,6 +258,7 @@ void SqliteTransaction::insert_enrollment(EnrollmentRecord& enrollment) {
   use->bind(8, enrollment.waiting_for);
   use->bind(9, enrollment.entered_at);
   use->bind(10, enrollment.updated_at);
+  bind_timer(*use, 11, enrollment);
   use->run_to_end();
   enrollment.id = connection_.last_insert_rowid();
 }
@@ -273,6 +274,7 @@ void SqliteTransaction::update_enrollment(const EnrollmentRecord& enrollment) {
   use->bind(7, enrollment.waiting_for);
   use->bind(8, enrollment.entered_at);
   use->bind(9, enrollment.updated_at);
+  bind_timer(*use, 10, enrollment);
   use->run_to_end();
   if (use->changes() == 0)
     throw StoreError("store " + connection_.path() + ": no enrollment with id " + std::to_string(enrollment.id) +
@@ -296,37 +298,14 @@ std::vector<EnrollmentRecord> SqliteTransaction::contact_enrollments(std::string
   return enrollments;
 }
 
-void SqliteTransaction::add_timer(TimerRecord& timer) {
-  auto use = add_timer_.use();
-  use->bind(1, timer.due);
-  use->bind(2, timer.enrollment);
-  use->bind(3, timer.client);
-  use->bind(4, timer.contact);
-  use->bind(5, timer_kind_name(timer.kind));
-  use->run_to_end();
-  timer.id = connection_.last_insert_rowid();
-}
-
-void SqliteTransaction::delete_timer(std::int64_t id) {
-  auto use = delete_timer_.use();
-  use->bind(1, id);
-  use->run_to_end();
-}
-
-void SqliteTransaction::delete_enrollment_timers(std::int64_t enrollment) {
-  auto use = delete_enrollment_timers_.use();
-  use->bind(1, enrollment);
-  use->run_to_end();
-}
-
-std::vector<TimerRecord> SqliteTransaction::due_timers(TimeMs now, std::size_t limit) {
-  std::vector<TimerRecord> timers;
-  timers.reserve(initial_capacity(limit));
-  auto use = due_timers_.use();
+std::vector<EnrollmentRecord> SqliteTransaction::due_enrollments(TimeMs now, std::size_t limit) {
+  std::vector<EnrollmentRecord> due;
+  due.reserve(initial_capacity(limit));
+  auto use = due_enrollments_.use();
   use->bind(1, now);
   use->bind(2, sql_limit(limit));
-  while (use->step()) timers.push_back(read_timer(connection_, due_timers_));
-  return timers;
+  while (use->step()) due.push_back(read_enrollment(connection_, due_enrollments_));
+  return due;
 }
 
 std::optional<TimeMs> SqliteTransaction::next_timer_due() {
@@ -411,19 +390,10 @@ std::vector<MessageRecord> SqliteTransaction::contact_messages(std::string_view 
   return messages;
 }
 
-std::vector<TimerRecord> SqliteTransaction::enrollment_timers(std::int64_t enrollment) {
-  Statement select(connection_, select_from(kTimerColumns, "FROM timers WHERE enrollment = ?1 ORDER BY due, id"));
-  select.bind(1, enrollment);
-  std::vector<TimerRecord> timers;
-  while (select.step()) timers.push_back(read_timer(connection_, select));
-  return timers;
-}
-
 std::size_t SqliteTransaction::erase_contact(std::string_view client, std::string_view contact) {
   std::size_t unfinished = 0;
   for (const auto& enrollment : contact_enrollments(client, contact)) {
     if (enrollment.status == EnrollmentStatus::active || enrollment.status == EnrollmentStatus::waiting) ++unfinished;
-    delete_enrollment_timers(enrollment.id);
   }
   // The event log has no index by contact (it would slow every insert for a rare
   // request): this one scans it.

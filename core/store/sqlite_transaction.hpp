@@ -37,10 +37,7 @@ class SqliteTransaction final : public Transaction {
   std::optional<EnrollmentRecord> find_enrollment(std::int64_t id) override;
   std::vector<EnrollmentRecord> contact_enrollments(std::string_view client, std::string_view contact) override;
 
-  void add_timer(TimerRecord& timer) override;
-  void delete_timer(std::int64_t id) override;
-  void delete_enrollment_timers(std::int64_t enrollment) override;
-  std::vector<TimerRecord> due_timers(TimeMs now, std::size_t limit) override;
+  std::vector<EnrollmentRecord> due_enrollments(TimeMs now, std::size_t limit) override;
   std::optional<TimeMs> next_timer_due() override;
 
   void insert_message(MessageRecord& message) override;
@@ -50,7 +47,6 @@ class SqliteTransaction final : public Transaction {
   std::size_t requeue_sent_messages(TimeMs now) override;
   std::vector<MessageRecord> contact_messages(std::string_view client, std::string_view contact,
                                               std::size_t limit) override;
-  std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) override;
   std::size_t erase_contact(std::string_view client, std::string_view contact) override;
   std::string host_setting(std::string_view key, std::string_view value_if_absent) override;
   int count_recent_messages(std::string_view client, std::string_view contact, std::string_view channel,
@@ -79,10 +75,7 @@ class SqliteTransaction final : public Transaction {
   Statement update_enrollment_;
   Statement find_enrollment_;
   Statement contact_enrollments_;
-  Statement add_timer_;
-  Statement delete_timer_;
-  Statement delete_enrollment_timers_;
-  Statement due_timers_;
+  Statement due_enrollments_;
   Statement next_timer_due_;
   Statement insert_message_;
   Statement update_message_;

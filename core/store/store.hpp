@@ -6,7 +6,7 @@
 // default) and, later, PostgreSQL. The engine never sees SQL. Every change the engine
 // makes for one piece of work (an event, a due timer, a message) happens inside one
 // Store::transact() call, so a transition and the state it leads to are written
-// together or not at all. Claiming due work (due_timers, due_messages) is written so
+// together or not at all. Claiming due work (due_enrollments, due_messages) is written so
 // that PostgreSQL can implement it with `FOR UPDATE SKIP LOCKED`: the rows returned
 // belong to this transaction until it ends.
 //
@@ -57,6 +57,12 @@ enum class EnrollmentStatus {
 std::string_view to_string(EnrollmentStatus status);
 std::optional<EnrollmentStatus> parse_enrollment_status(std::string_view text);
 
+// What an enrollment's timer does when it is due.
+enum class TimerKind {
+  resume,   // a wait / wait_until is over: continue after the step
+  timeout,  // a wait_for timed out: take on_timeout
+};
+
 struct EnrollmentRecord {
   std::int64_t id = 0;  // assigned by insert_enrollment
   std::string client;
@@ -69,20 +75,12 @@ struct EnrollmentRecord {
   std::string waiting_for;        // wait_for: the event type awaited, else empty
   TimeMs entered_at = 0;
   TimeMs updated_at = 0;
-};
-
-enum class TimerKind {
-  resume,   // a wait / wait_until is over: continue after the step
-  timeout,  // a wait_for timed out: take on_timeout
-};
-
-struct TimerRecord {
-  std::int64_t id = 0;  // assigned by add_timer
-  TimeMs due = 0;
-  std::int64_t enrollment = 0;
-  std::string client;
-  std::string contact;
-  TimerKind kind = TimerKind::resume;
+  // Its timer: an enrollment waits on one at a time (a wait's end, a wait_for's
+  // timeout), kept on its row rather than in a table of its own — one index entry to
+  // write and remove instead of a row and two index entries, and the enrollment read
+  // with its timer when it is due.
+  std::optional<TimeMs> wake_at;  // when it is due; none: no timer
+  TimerKind wake_kind = TimerKind::resume;
 };
 
 enum class MessageStatus {
@@ -145,22 +143,18 @@ class Transaction {
   // Every enrollment of the contact, in every journey and run, oldest first.
   virtual std::vector<EnrollmentRecord> contact_enrollments(std::string_view client, std::string_view contact) = 0;
 
-  // Everything the store holds about one contact — attributes, events, enrollments,
-  // timers, messages — deleted (the right to be forgotten). Counters, which are
+  // Everything the store holds about one contact — attributes, events, enrollments
+  // (with their timers), messages — deleted (the right to be forgotten). Counters, which are
   // aggregates, stay. Returns how many enrollments were still under way.
   virtual std::size_t erase_contact(std::string_view client, std::string_view contact) = 0;
 
-  // Timers. add assigns `id`.
-  virtual void add_timer(TimerRecord& timer) = 0;
-  virtual void delete_timer(std::int64_t id) = 0;
-  virtual void delete_enrollment_timers(std::int64_t enrollment) = 0;
-  // Timers due at or before `now`, earliest first, at most `limit`: claimed by this
-  // transaction (the caller deletes each one it handles).
-  virtual std::vector<TimerRecord> due_timers(TimeMs now, std::size_t limit) = 0;
-  // The earliest due time of any timer, if there is one (simulation jumps to it).
+  // Timers (EnrollmentRecord::wake_at, written with the enrollment): the enrollments
+  // whose timer is due at or before `now`, earliest first, at most `limit`, claimed by
+  // this transaction (the caller clears each timer it handles and updates the
+  // enrollment).
+  virtual std::vector<EnrollmentRecord> due_enrollments(TimeMs now, std::size_t limit) = 0;
+  // The earliest timer of any enrollment, if there is one (simulation jumps to it).
   virtual std::optional<TimeMs> next_timer_due() = 0;
-  // The timers of one enrollment (what it waits for, until when).
-  virtual std::vector<TimerRecord> enrollment_timers(std::int64_t enrollment) = 0;
 
   // Messages. insert assigns `id`; `idempotency_key` must be unique. update writes
   // what changes over a message's life (status, reason, attempts, due, updated_at,

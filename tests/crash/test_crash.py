@@ -150,7 +150,8 @@ def snapshot(root):
         "contacts": q("SELECT client, id, attributes FROM contacts ORDER BY client, id"),
         "enrollments": q("SELECT client, journey, contact, run, step, status, waiting_for, entered_at, updated_at "
                          "FROM enrollments ORDER BY client, journey, contact, run"),
-        "timers": q("SELECT client, contact, kind, due FROM timers ORDER BY client, contact, kind, due"),
+        "timers": q("SELECT client, contact, wake_kind, wake_at FROM enrollments WHERE wake_at IS NOT NULL "
+                    "ORDER BY client, contact, wake_kind, wake_at"),
         "messages": q("SELECT client, journey, step, contact, channel, status, created_at, params "
                       "FROM messages ORDER BY client, journey, contact, created_at, step"),
         "counters": q("SELECT client, journey, step, counter, value FROM counters ORDER BY 1, 2, 3, 4"),

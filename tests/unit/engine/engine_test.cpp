@@ -715,3 +715,44 @@ wait = "1d"
     CHECK(again.at(0).result.accepted == 2);
   }
 }
+
+TEST_CASE("a timer due in the same batch as the step that woke its enrollment does not fire on top of it") {
+  // Both timers fall due at 1m and are read in one batch: "a" runs first and emits the
+  // ping that wakes "b", which goes on to a new wait. The copy of "b" the batch read
+  // still shows its timeout: taking it as well would send "late" and skip the hour.
+  EngineFixture f(Journeys{{"a", R"toml([entry]
+on = "go"
+[[steps]]
+wait = "1m"
+[[steps]]
+emit = "ping"
+)toml"},
+                           {"b", R"toml([entry]
+on = "go"
+[[steps]]
+wait_for = "ping"
+timeout = "1m"
+on_event = "hour"
+on_timeout = "late"
+[[steps]]
+id = "late"
+send = "email"
+text = "late"
+[[steps]]
+id = "hour"
+wait = "1h"
+[[steps]]
+id = "woken"
+send = "email"
+text = "woken"
+)toml"}});
+  f.event(R"({"id":"g1","type":"go","contact":"ann"})");
+  f.advance_to(kStart + kMinute);
+  CHECK(f.timeline.lines() == Lines{"0m ann a - enter", "0m ann a step 1 wait", "0m ann b - enter",
+                                    "0m ann b step 1 wait", "1m ann a step 2 emit", "1m ann b hour wait",
+                                    "1m ann a - end"});
+  CHECK(f.engine->next_timer_due() == std::optional<test::TimeMs>(kStart + kMinute + 60 * kMinute));
+  f.advance_to(kStart + 2 * 60 * kMinute);
+  REQUIRE(f.sender.received.size() == 1);
+  CHECK(f.sender.received[0]["content"]["text"] == "woken");
+}

@@ -79,3 +79,41 @@ TEST_CASE("a database written by a newer version is refused with a message namin
   // Refusing changed nothing.
   CHECK(query_integer(file.path(), "SELECT max(version) FROM schema_migrations") == newer);
 }
+
+TEST_CASE("a store from before timers moved onto enrollments keeps every timer, kind and due time") {
+  StoreFile file;
+  auto ann = make_enrollment("ann"), bob = make_enrollment("bob"), cid = make_enrollment("cid");
+  {
+    auto store = file.open();
+    store->transact([&](Transaction& tx) {
+      for (auto* enrollment : {&ann, &bob, &cid}) tx.insert_enrollment(*enrollment);
+    });
+  }
+  // The store as schema version 4 left it: a timers table, nothing on the enrollments.
+  execute(file.path(),
+          "DROP INDEX enrollments_wake; ALTER TABLE enrollments DROP COLUMN wake_at; "
+          "ALTER TABLE enrollments DROP COLUMN wake_kind; "
+          "CREATE TABLE timers (id INTEGER PRIMARY KEY, due INTEGER NOT NULL, enrollment INTEGER NOT NULL, "
+          "client TEXT NOT NULL, contact TEXT NOT NULL, kind TEXT NOT NULL); "
+          "CREATE INDEX timers_due ON timers (due); CREATE INDEX timers_enrollment ON timers (enrollment); "
+          "INSERT INTO timers (due, enrollment, client, contact, kind) VALUES (5000, " +
+              std::to_string(bob.id) + ", 'acme', 'bob', 'timeout'), (7000, " + std::to_string(cid.id) +
+              ", 'acme', 'cid', 'resume'); "
+              "DELETE FROM schema_migrations WHERE version = 5;");
+  REQUIRE(query_integer(file.path(), "SELECT max(version) FROM schema_migrations") == 4);
+
+  auto store = file.open();
+  const auto due = read(*store, [](Transaction& tx) { return tx.due_enrollments(10'000, 10); });
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].contact == "bob");
+  CHECK(due[0].wake_at == std::optional<TimeMs>(5000));
+  CHECK(due[0].wake_kind == TimerKind::timeout);
+  CHECK(due[1].contact == "cid");
+  CHECK(due[1].wake_at == std::optional<TimeMs>(7000));
+  CHECK(due[1].wake_kind == TimerKind::resume);
+  const auto unchanged = read(*store, [&](Transaction& tx) { return tx.find_enrollment(ann.id); });
+  REQUIRE(unchanged);
+  CHECK_FALSE(unchanged->wake_at);
+  CHECK(query_integer(file.path(), "SELECT count(*) FROM sqlite_master WHERE name = 'timers'") == 0);
+  CHECK(query_integer(file.path(), "SELECT max(version) FROM schema_migrations") == latest_schema_version());
+}

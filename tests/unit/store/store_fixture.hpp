@@ -64,14 +64,12 @@ inline EnrollmentRecord make_enrollment(const std::string& contact, const std::s
   return enrollment;
 }
 
-inline TimerRecord make_timer(TimeMs due, std::int64_t enrollment = 1, TimerKind kind = TimerKind::resume) {
-  TimerRecord timer;
-  timer.due = due;
-  timer.enrollment = enrollment;
-  timer.client = "acme";
-  timer.contact = "c" + std::to_string(enrollment);
-  timer.kind = kind;
-  return timer;
+// An enrollment waiting on a timer due at `due`.
+inline EnrollmentRecord make_waiting(const std::string& contact, TimeMs due, TimerKind kind = TimerKind::resume) {
+  EnrollmentRecord enrollment = make_enrollment(contact);
+  enrollment.wake_at = due;
+  enrollment.wake_kind = kind;
+  return enrollment;
 }
 
 inline MessageRecord make_message(const std::string& key, MessageStatus status = MessageStatus::queued,
@@ -134,15 +132,8 @@ inline void check_same_enrollment(const EnrollmentRecord& got, const EnrollmentR
   CHECK(got.waiting_for == expected.waiting_for);
   CHECK(got.entered_at == expected.entered_at);
   CHECK(got.updated_at == expected.updated_at);
-}
-
-inline void check_same_timer(const TimerRecord& got, const TimerRecord& expected) {
-  CHECK(got.id == expected.id);
-  CHECK(got.due == expected.due);
-  CHECK(got.enrollment == expected.enrollment);
-  CHECK(got.client == expected.client);
-  CHECK(got.contact == expected.contact);
-  CHECK(got.kind == expected.kind);
+  CHECK(got.wake_at == expected.wake_at);
+  CHECK(got.wake_kind == expected.wake_kind);
 }
 
 inline void check_same_message(const MessageRecord& got, const MessageRecord& expected) {

@@ -1,3 +1,5 @@
+// Timers live on their enrollments (EnrollmentRecord::wake_at): written with them,
+// found by due_enrollments, cleared by an update.
 #include <catch2/catch.hpp>
 
 #include "store_fixture.hpp"
@@ -5,83 +7,68 @@
 using namespace parcours::store;
 using namespace parcours::store::testing;
 
-TEST_CASE("add_timer assigns increasing ids and due_timers returns every field") {
+TEST_CASE("an enrollment's timer is stored with it, and due_enrollments returns it whole") {
   SqliteStore store(":memory:");
-  auto resume = make_timer(1000, 1, TimerKind::resume);
-  auto timeout = make_timer(2000, 2, TimerKind::timeout);
+  auto resume = make_waiting("ann", 1000, TimerKind::resume);
+  auto timeout = make_waiting("bob", 2000, TimerKind::timeout);
+  auto none = make_enrollment("cid");  // waits for an event with no timeout: no timer
   store.transact([&](Transaction& tx) {
-    tx.add_timer(resume);
-    tx.add_timer(timeout);
+    tx.insert_enrollment(resume);
+    tx.insert_enrollment(timeout);
+    tx.insert_enrollment(none);
   });
-  CHECK(resume.id > 0);
-  CHECK(timeout.id > resume.id);
-
-  const auto due = read(store, [](Transaction& tx) { return tx.due_timers(5000, 10); });
+  const auto due = read(store, [](Transaction& tx) { return tx.due_enrollments(5000, 10); });
   REQUIRE(due.size() == 2);
-  check_same_timer(due[0], resume);
-  check_same_timer(due[1], timeout);
+  check_same_enrollment(due[0], resume);
+  check_same_enrollment(due[1], timeout);
+  const auto found = read(store, [&](Transaction& tx) { return tx.find_enrollment(none.id); });
+  REQUIRE(found);
+  CHECK_FALSE(found->wake_at);
 }
 
-TEST_CASE("due_timers returns timers due at or before now, earliest first, at most limit") {
+TEST_CASE("due_enrollments returns those due at or before now, earliest first, at most limit") {
   SqliteStore store(":memory:");
-  std::vector<TimerRecord> timers{make_timer(3000, 1), make_timer(1000, 2), make_timer(2000, 3),
-                                  make_timer(2000, 4), make_timer(2001, 5), make_timer(9000, 6)};
+  std::vector<EnrollmentRecord> waiting{make_waiting("c1", 3000), make_waiting("c2", 1000), make_waiting("c3", 2000),
+                                        make_waiting("c4", 2000), make_waiting("c5", 2001), make_waiting("c6", 9000)};
   store.transact([&](Transaction& tx) {
-    for (auto& timer : timers) tx.add_timer(timer);
+    for (auto& enrollment : waiting) tx.insert_enrollment(enrollment);
   });
 
-  const auto due = read(store, [](Transaction& tx) { return tx.due_timers(2000, 10); });
+  const auto due = read(store, [](Transaction& tx) { return tx.due_enrollments(2000, 10); });
   REQUIRE(due.size() == 3);
-  CHECK(due[0].enrollment == 2);
-  CHECK(due[1].enrollment == 3);  // same due time: the one added first comes first
-  CHECK(due[2].enrollment == 4);
+  CHECK(due[0].contact == "c2");
+  CHECK(due[1].contact == "c3");  // same due time: the one stored first comes first
+  CHECK(due[2].contact == "c4");
 
-  const auto limited = read(store, [](Transaction& tx) { return tx.due_timers(5000, 2); });
+  const auto limited = read(store, [](Transaction& tx) { return tx.due_enrollments(5000, 2); });
   REQUIRE(limited.size() == 2);
-  CHECK(limited[0].due == 1000);
-  CHECK(limited[1].due == 2000);
+  CHECK(limited[0].wake_at == std::optional<TimeMs>(1000));
+  CHECK(limited[1].wake_at == std::optional<TimeMs>(2000));
 
-  CHECK(read(store, [](Transaction& tx) { return tx.due_timers(999, 10); }).empty());
+  CHECK(read(store, [](Transaction& tx) { return tx.due_enrollments(999, 10); }).empty());
 }
 
-TEST_CASE("next_timer_due is the earliest due time, and nothing without timers") {
+TEST_CASE("an update moves or clears the timer; next_timer_due is the earliest left, and nothing without one") {
   SqliteStore store(":memory:");
   CHECK_FALSE(read(store, [](Transaction& tx) { return tx.next_timer_due(); }).has_value());
-  auto late = make_timer(9000, 1);
-  auto early = make_timer(4000, 2);
+  auto late = make_waiting("late", 9000);
+  auto early = make_waiting("early", 4000, TimerKind::timeout);
   store.transact([&](Transaction& tx) {
-    tx.add_timer(late);
-    tx.add_timer(early);
+    tx.insert_enrollment(late);
+    tx.insert_enrollment(early);
   });
   CHECK(read(store, [](Transaction& tx) { return tx.next_timer_due(); }) == std::optional<TimeMs>(4000));
-  store.transact([&](Transaction& tx) { tx.delete_timer(early.id); });
+
+  early.wake_at.reset();  // it woke: no timer any more
+  early.status = EnrollmentStatus::completed;
+  store.transact([&](Transaction& tx) { tx.update_enrollment(early); });
   CHECK(read(store, [](Transaction& tx) { return tx.next_timer_due(); }) == std::optional<TimeMs>(9000));
-}
+  CHECK(read(store, [](Transaction& tx) { return tx.due_enrollments(5000, 10); }).empty());
 
-TEST_CASE("delete_timer deletes that timer only") {
-  SqliteStore store(":memory:");
-  auto kept = make_timer(1000, 1);
-  auto deleted = make_timer(1000, 1);
-  store.transact([&](Transaction& tx) {
-    tx.add_timer(kept);
-    tx.add_timer(deleted);
-    tx.delete_timer(deleted.id);
-    tx.delete_timer(12345);  // an unknown id is no error: another worker may have handled it
-  });
-  const auto left = read(store, [](Transaction& tx) { return tx.due_timers(5000, 10); });
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].id == kept.id);
-}
-
-TEST_CASE("delete_enrollment_timers deletes every timer of that enrollment and no other") {
-  SqliteStore store(":memory:");
-  std::vector<TimerRecord> timers{make_timer(1000, 1, TimerKind::resume), make_timer(2000, 2),
-                                  make_timer(3000, 1, TimerKind::timeout)};
-  store.transact([&](Transaction& tx) {
-    for (auto& timer : timers) tx.add_timer(timer);
-    tx.delete_enrollment_timers(1);
-  });
-  const auto left = read(store, [](Transaction& tx) { return tx.due_timers(5000, 10); });
-  REQUIRE(left.size() == 1);
-  CHECK(left[0].enrollment == 2);
+  late.wake_at = 3000;  // waiting again, sooner
+  late.wake_kind = TimerKind::timeout;
+  store.transact([&](Transaction& tx) { tx.update_enrollment(late); });
+  const auto due = read(store, [](Transaction& tx) { return tx.due_enrollments(5000, 10); });
+  REQUIRE(due.size() == 1);
+  check_same_enrollment(due[0], late);
 }
