@@ -78,6 +78,9 @@ parcours::email::SmtpSettings::StartTls checked_starttls(const std::string& valu
 
 class EmailChannel final : public parcours::Channel {
  public:
+  // Reads the message's fields, never its whole wire form (parcours::Message::wire).
+  static constexpr bool kReadsMessageWire = false;
+
   EmailChannel(const parcours::Settings& settings, parcours::Host host)
       : host_(host), from_(checked_mailbox(settings, "from")) {
     if (settings.has("reply_to")) reply_to_ = checked_mailbox(settings, "reply_to");

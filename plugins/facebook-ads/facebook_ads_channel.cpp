@@ -89,6 +89,9 @@ bool templated(const std::string& value) {
 
 class FacebookAdsChannel final : public parcours::Channel {
  public:
+  // Reads the message's fields, never its whole wire form (parcours::Message::wire).
+  static constexpr bool kReadsMessageWire = false;
+
   FacebookAdsChannel(const parcours::Settings& settings, parcours::Host host)
       : host_(host),
         client_country_(client_country(host)),

@@ -73,6 +73,9 @@ void check_writable(const std::filesystem::path& path) {
 
 class PopupChannel final : public parcours::Channel {
  public:
+  // Reads the message's fields, never its whole wire form (parcours::Message::wire).
+  static constexpr bool kReadsMessageWire = false;
+
   PopupChannel(const parcours::Settings& settings, parcours::Host host)
       : queue_(settings.string("path"), settings.duration("timeout")), expiry_(settings.duration("expiry")) {
     if (settings.string("path").empty()) throw std::runtime_error("'path' is empty: name the popup queue's file");

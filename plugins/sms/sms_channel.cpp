@@ -87,6 +87,9 @@ std::string base64(std::string_view in) {
 
 class SmsChannel final : public parcours::Channel {
  public:
+  // Reads the message's fields, never its whole wire form (parcours::Message::wire).
+  static constexpr bool kReadsMessageWire = false;
+
   SmsChannel(const parcours::Settings& settings, parcours::Host host)
       : url_(settings.string("url")),
         shown_url_(http::shown_url(url_)),

@@ -161,21 +161,28 @@ inline bool may_hold_negative_zero(std::string_view text) {
   return false;
 }
 
-// The document, or nothing when simdjson refuses the text or reads it differently.
-inline std::optional<nlohmann::json> try_parse(std::string_view text) {
-  if (may_hold_negative_zero(text)) return std::nullopt;
+// Parses `text` with a lent parser and hands its root to `read`, which returns whether
+// it could read it; false when simdjson refuses the text or may read it differently
+// from nlohmann (then the caller falls back to nlohmann).
+template <typename Read>
+bool with_document(std::string_view text, Read&& read) {
+  if (may_hold_negative_zero(text)) return false;
   const bool pooled = text.size() <= kKeptParserLimit;
   std::unique_ptr<PooledParser> lent = pooled ? parser_pool().take() : std::make_unique<PooledParser>();
   std::string& buffer = lent->buffer;
+  buffer.assign(text);
   buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  if (!text.empty()) std::memcpy(buffer.data(), text.data(), text.size());
-  std::optional<nlohmann::json> out;
   simdjson::dom::element root;
-  if (lent->parser.parse(buffer.data(), text.size(), false).get(root) == simdjson::SUCCESS) {
-    out.emplace();
-    if (!build(root, *out)) out.reset();
-  }
+  const bool read_it =
+      lent->parser.parse(buffer.data(), text.size(), false).get(root) == simdjson::SUCCESS && read(root);
   if (pooled) parser_pool().give_back(std::move(lent));
+  return read_it;
+}
+
+// The document, or nothing when simdjson refuses the text or reads it differently.
+inline std::optional<nlohmann::json> try_parse(std::string_view text) {
+  std::optional<nlohmann::json> out;
+  if (!with_document(text, [&](simdjson::dom::element root) { return build(root, out.emplace()); })) out.reset();
   return out;
 }
 

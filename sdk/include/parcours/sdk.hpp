@@ -415,6 +415,109 @@ struct Message {
   }
 };
 
+// The JSON text of a message (plugin.h's send()) as a Message: the one
+// Message::from_json(json_text::parse(text)) gives, parse errors included. With
+// `keep_wire` false and simdjson there (parcours/json_parse.hpp), `wire` is left an
+// empty object and the other fields are read straight from simdjson's document: a
+// channel that never reads `wire` spares every message a JSON tree built and freed
+// (declare it with `static constexpr bool kReadsMessageWire = false;` in the class).
+namespace json_text {
+#if defined(PARCOURS_SDK_SIMDJSON)
+inline namespace with_simdjson {
+namespace detail {
+
+inline std::string string_or_empty(simdjson::dom::element value) {
+  std::string_view text;
+  return value.get(text) == simdjson::SUCCESS ? std::string(text) : std::string();
+}
+
+// Each member as Message::from_json reads it; a member given twice ends as the last
+// one, as nlohmann keeps it. False when a value holds something build() leaves to
+// nlohmann.
+inline bool read_message_fields(simdjson::dom::element root, Message& message) {
+  simdjson::dom::object members;
+  if (root.get(members) != simdjson::SUCCESS) return false;  // not an object: from_json says so
+  for (const auto member : members) {
+    const std::string_view key = member.key;
+    const simdjson::dom::element value = member.value;
+    simdjson::dom::object object;
+    const bool is_object = value.get(object) == simdjson::SUCCESS;
+    if (key == "idempotency_key") {
+      message.idempotency_key = string_or_empty(value);
+    } else if (key == "channel") {
+      message.channel = string_or_empty(value);
+    } else if (key == "client") {
+      message.client = string_or_empty(value);
+    } else if (key == "contact") {
+      message.contact = Contact{};
+      if (!is_object) continue;
+      for (const auto field : object) {
+        if (field.key == "id") {
+          message.contact.id = string_or_empty(field.value);
+        } else if (field.key == "attributes") {
+          if (field.value.type() != simdjson::dom::element_type::OBJECT)
+            message.contact.attributes = nlohmann::json::object();
+          else if (!build(field.value, message.contact.attributes))
+            return false;
+        }
+      }
+    } else if (key == "content") {
+      message.content = Content{};
+      if (!is_object) continue;
+      for (const auto field : object) {
+        if (field.key == "subject")
+          message.content.subject = string_or_empty(field.value);
+        else if (field.key == "text")
+          message.content.text = string_or_empty(field.value);
+        else if (field.key == "html")
+          message.content.html = string_or_empty(field.value);
+      }
+    } else if (key == "params") {
+      if (!is_object)
+        message.params = nlohmann::json::object();
+      else if (!build(value, message.params))
+        return false;
+    } else if (key == "links") {
+      message.unsubscribe_url.clear();
+      if (!is_object) continue;
+      for (const auto field : object)
+        if (field.key == "unsubscribe") message.unsubscribe_url = string_or_empty(field.value);
+    } else if (key == "transactional") {
+      bool flag = false;
+      message.transactional = value.get(flag) == simdjson::SUCCESS && flag;
+    }
+  }
+  return true;
+}
+
+}  // namespace detail
+
+inline Message read_message(std::string_view text, bool keep_wire = true) {
+  if (!keep_wire) {
+    Message message;
+    if (detail::with_document(text,
+                              [&](simdjson::dom::element root) { return detail::read_message_fields(root, message); }))
+      return message;
+  }
+  Message message = Message::from_json(parse(text));
+  if (!keep_wire) message.wire = nlohmann::json::object();  // the same whichever way it was read
+  return message;
+}
+
+}  // namespace with_simdjson
+#else
+inline namespace without_simdjson {
+
+inline Message read_message(std::string_view text, bool keep_wire = true) {
+  Message message = Message::from_json(parse(text));  // nlohmann builds the tree either way
+  if (!keep_wire) message.wire = nlohmann::json::object();
+  return message;
+}
+
+}  // namespace without_simdjson
+#endif
+}  // namespace json_text
+
 // What a channel's send() returns: delivered, retry later, or failed for good.
 class SendResult {
  public:
@@ -858,6 +961,15 @@ struct Adapter {
     return *reinterpret_cast<Box<Plugin>*>(instance)->plugin;
   }
 
+  // Whether the channel reads Message::wire: yes, unless its class says
+  // `static constexpr bool kReadsMessageWire = false;` (json_text::read_message).
+  static constexpr bool reads_message_wire() {
+    if constexpr (requires { Plugin::kReadsMessageWire; })
+      return Plugin::kReadsMessageWire;
+    else
+      return true;
+  }
+
   static parcours_instance* create(const char* settings_json, const parcours_host* host, char** error) noexcept {
     if (error) *error = nullptr;
     try {
@@ -904,7 +1016,7 @@ struct Adapter {
   static char* send(parcours_instance* instance, const char* message_json) noexcept {
     try {
       const SendResult result =
-          plugin(instance).send(Message::from_json(json_text::parse(message_json ? message_json : "")));
+          plugin(instance).send(json_text::read_message(message_json ? message_json : "", reads_message_wire()));
       return copy_string(result.to_json_text());
     } catch (...) {
       return failed(current_exception_message());
@@ -921,7 +1033,8 @@ struct Adapter {
       return;
     }
     try {
-      plugin(instance).send_async(Message::from_json(json_text::parse(message_json ? message_json : "")), *completion);
+      plugin(instance).send_async(json_text::read_message(message_json ? message_json : "", reads_message_wire()),
+                                  *completion);
     } catch (...) {
       // Ignored if the plugin had answered before it threw.
       (*completion)(SendResult::failed(current_exception_message()));
