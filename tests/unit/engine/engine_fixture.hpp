@@ -113,6 +113,17 @@ send = "sms"
 text = "text"
 )toml";
 
+// A minute after `go`, one email: the step that sends runs from a timer.
+inline const std::string kWaitThenEmail = R"toml([entry]
+on = "go"
+[[steps]]
+wait = "1m"
+[[steps]]
+id = "mail"
+send = "email"
+text = "Hello {{contact.first_name}}"
+)toml";
+
 // A journey entered on "go" whose one step sends `text` by email.
 inline std::string one_email(const std::string& text) {
   return "[entry]\non = \"go\"\n[[steps]]\nsend = \"email\"\ntext = \"" + text + "\"\n";

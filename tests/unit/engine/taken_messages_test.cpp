@@ -15,19 +15,9 @@ using parcours::store::Transaction;
 using test::client_with;
 using test::EngineFixture;
 using test::Journeys;
+using test::kWaitThenEmail;
 
 namespace {
-
-// A minute after `go`, one email.
-const std::string kWaitThenEmail = R"toml([entry]
-on = "go"
-[[steps]]
-wait = "1m"
-[[steps]]
-id = "mail"
-send = "email"
-text = "Hello {{contact.first_name}}"
-)toml";
 
 struct Run {
   EngineFixture f;

@@ -18,18 +18,9 @@ using parcours::host::WorkRunner;
 using parcours::store::Transaction;
 using test::EngineFixture;
 using test::Journeys;
+using test::kWaitThenEmail;
 
 namespace {
-
-const std::string kWaitThenEmail = R"toml([entry]
-on = "go"
-[[steps]]
-wait = "1m"
-[[steps]]
-id = "mail"
-send = "email"
-text = "Hello"
-)toml";
 
 // Delivers every message, once the test opens the gate.
 struct GatedSender final : parcours::engine::ChannelSender {
