@@ -1,7 +1,10 @@
 #include "host/plugin_channels.hpp"
 
 #include <nlohmann/json.hpp>
+#include <parcours/json_parse.hpp>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "render/json_text.hpp"
@@ -71,28 +74,95 @@ plugin::Instance* PluginChannels::find(const std::string& client, const std::str
   return it == channels_.end() ? nullptr : it->second.instance.get();
 }
 
-SendOutcome parse_send_result(const std::string& result_json) {
+namespace {
+
+SendOutcome not_a_result(const std::string& result_json) {
+  return {
+      SendOutcome::Status::failed, "the plugin answered something that is not a send result: " + result_json, 0, {}};
+}
+
+// The status word of a send result, or false for an unknown one.
+bool read_status(std::string_view status, SendOutcome& outcome) {
+  if (status == "delivered")
+    outcome.status = SendOutcome::Status::delivered;
+  else if (status == "retry")
+    outcome.status = SendOutcome::Status::retry;
+  else if (status == "failed")
+    outcome.status = SendOutcome::Status::failed;
+  else
+    return false;
+  return true;
+}
+
+SendOutcome unknown_status(std::string_view status) {
+  return {SendOutcome::Status::failed, "the plugin answered an unknown status '" + std::string(status) + "'", 0, {}};
+}
+
+std::string answer_text(const nlohmann::json& answer) {
+  return answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Through nlohmann's tree: for what simdjson leaves to nlohmann (json_parse.hpp).
+SendOutcome parse_send_result_tree(const std::string& result_json) {
   const auto result = render::parse_json_or_discarded(result_json);
   if (!result.is_object() || !result.contains("status") || !result["status"].is_string())
-    return {
-        SendOutcome::Status::failed, "the plugin answered something that is not a send result: " + result_json, 0, {}};
+    return not_a_result(result_json);
   SendOutcome outcome;
   const auto& status = result["status"].get_ref<const std::string&>();
-  if (status == "delivered") {
-    outcome.status = SendOutcome::Status::delivered;
-  } else if (status == "retry") {
-    outcome.status = SendOutcome::Status::retry;
-  } else if (status == "failed") {
-    outcome.status = SendOutcome::Status::failed;
-  } else {
-    return {SendOutcome::Status::failed, "the plugin answered an unknown status '" + status + "'", 0, {}};
-  }
+  if (!read_status(status, outcome)) return unknown_status(status);
   if (const auto it = result.find("error"); it != result.end() && it->is_string()) outcome.error = *it;
   if (const auto it = result.find("retry_after_ms"); it != result.end() && it->is_number_integer())
     outcome.retry_after = std::max<std::int64_t>(0, it->get<std::int64_t>());
   if (const auto it = result.find("provider_id"); it != result.end() && it->is_string()) outcome.provider_id = *it;
-  if (const auto it = result.find("answer"); it != result.end() && it->is_object())
-    outcome.answer = it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (const auto it = result.find("answer"); it != result.end() && it->is_object()) outcome.answer = answer_text(*it);
+  return outcome;
+}
+
+}  // namespace
+
+// Every message's answer comes through here: its members are read straight from
+// simdjson's document, and only the provider's `answer` is built as a tree (to be
+// stored as nlohmann writes it). The same outcome as parse_send_result_tree, where a
+// member given twice counts as its last.
+SendOutcome parse_send_result(const std::string& result_json) {
+  SendOutcome outcome;
+  std::optional<std::string_view> status;
+  bool object = false;
+  const bool read = json_text::detail::with_document(result_json, [&](simdjson::dom::element root) {
+    simdjson::dom::object members;
+    if (root.get(members) != simdjson::SUCCESS) return true;
+    object = true;
+    for (const auto member : members) {
+      const std::string_view key = member.key;
+      std::string_view text;
+      const bool is_string = member.value.get(text) == simdjson::SUCCESS;
+      if (key == "status") {
+        status = is_string ? std::optional(text) : std::nullopt;
+      } else if (key == "error") {
+        outcome.error = is_string ? std::string(text) : std::string();
+      } else if (key == "provider_id") {
+        outcome.provider_id = is_string ? std::string(text) : std::string();
+      } else if (key == "retry_after_ms") {
+        std::int64_t signed_value = 0;
+        std::uint64_t unsigned_value = 0;
+        outcome.retry_after = 0;
+        if (member.value.get(signed_value) == simdjson::SUCCESS)
+          outcome.retry_after = std::max<std::int64_t>(0, signed_value);
+        else if (member.value.get(unsigned_value) == simdjson::SUCCESS)  // beyond int64: nlohmann's get wraps
+          outcome.retry_after = std::max<std::int64_t>(0, static_cast<std::int64_t>(unsigned_value));
+      } else if (key == "answer") {
+        outcome.answer = "{}";
+        if (member.value.type() != simdjson::dom::element_type::OBJECT) continue;
+        nlohmann::json answer;
+        if (!json_text::detail::build(member.value, answer)) return false;
+        outcome.answer = answer_text(answer);
+      }
+    }
+    return true;
+  });
+  if (!read) return parse_send_result_tree(result_json);
+  if (!object || !status) return not_a_result(result_json);
+  if (!read_status(*status, outcome)) return unknown_status(*status);
   return outcome;
 }
 
