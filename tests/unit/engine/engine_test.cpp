@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <regex>
 
 #include "engine_fixture.hpp"
 
@@ -755,4 +756,24 @@ text = "woken"
   f.advance_to(kStart + 2 * 60 * kMinute);
   REQUIRE(f.sender.received.size() == 1);
   CHECK(f.sender.received[0]["content"]["text"] == "woken");
+}
+
+TEST_CASE("an event sent without an id gets a generated one: never repeated, time-ordered, in a fixed form") {
+  EngineFixture f(Journeys{{"j", test::one_email("hi")}});
+  CHECK(f.event(R"({"type":"go","contact":"ann"})").accepted == 1);
+  CHECK(f.event(R"({"type":"go","contact":"bob"})").accepted == 1);  // same instant: still not a duplicate
+  f.clock.set(kStart + 3 * kMinute);
+  CHECK(f.event(R"({"type":"go","contact":"cid"})").accepted == 1);
+  std::vector<std::string> ids;
+  for (const char* contact : {"ann", "bob", "cid"})
+    ids.push_back(nlohmann::json::parse(f.enrollments(contact).at(0).event_json)["id"]);
+  // "gen-" then the time in ms as 11 hex digits at least, a per-process nonce and a counter, 8 each.
+  const std::regex form("gen-[0-9a-f]{11,}-[0-9a-f]{8}-[0-9a-f]{8}");
+  for (const auto& id : ids) CHECK(std::regex_match(id, form));
+  CHECK(ids[0].starts_with("gen-1a19bb39500-"));        // kStart
+  CHECK(ids[2].starts_with("gen-1a19bb65420-"));        // three minutes on
+  CHECK(ids[0].substr(16, 8) == ids[2].substr(16, 8));  // one process, one nonce
+  CHECK(ids[0] != ids[1]);
+  CHECK(ids[0] < ids[1]);
+  CHECK(ids[1] < ids[2]);
 }
