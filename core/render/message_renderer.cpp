@@ -105,6 +105,13 @@ class LazyData {
     if (!data) data = std::make_unique<RenderData>(members(&*names), *names);
     return *data;
   }
+  // `text` rendered without mstch when its tags only interpolate names
+  // (render_interpolations), with the members they name.
+  std::optional<std::string> interpolate(const std::string& text, Escape escape) {
+    const auto names = template_root_names(text);
+    if (!names) return std::nullopt;
+    return render_interpolations(text, members(&*names), escape);
+  }
 
  private:
   // The document, or the members of `wanted` (all when null) that the source has,
@@ -128,6 +135,7 @@ class LazyData {
 // A text without a tag renders as itself: no conversion of the data, no parse.
 std::string render_text(const std::string& text, LazyData& data, const Partials& partials, Escape escape) {
   if (!has_tags(text)) return text;
+  if (auto simple = data.interpolate(text, escape)) return std::move(*simple);
   return render_mustache(text, data.get(text), partials, escape);
 }
 

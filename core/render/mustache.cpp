@@ -5,6 +5,7 @@
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace parcours::render {
 
@@ -74,6 +75,81 @@ std::string escape_html(const std::string& text) {
 struct RenderData::Node {
   mstch::node node;
 };
+
+namespace {
+
+// What mstch 1.0.2 writes for an interpolated value, as to_node() converts it: an
+// integer within `int` by std::to_string (others as JSON text, escaped), a double
+// through a stringstream, true/false, and nothing for null, objects and arrays.
+void append_value(std::string& out, const json& value, Escape escape) {
+  switch (value.type()) {
+    case json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      out += escape == Escape::html ? escape_html(text) : text;
+      return;
+    }
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      const auto number = value.get<long long>();
+      if (number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max())
+        out += std::to_string(static_cast<int>(number));
+      else
+        out += escape == Escape::html ? escape_html(value.dump()) : value.dump();
+      return;
+    }
+    case json::value_t::number_float: {
+      std::stringstream text;
+      text << value.get<double>();
+      out += text.str();
+      return;
+    }
+    case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    default: return;
+  }
+}
+
+bool is_name_byte(char c) {
+  return c != '.' && c != '{' && c != '}' && c != ' ' && c != '\t' && c != '\r' && c != '\n';
+}
+
+}  // namespace
+
+std::optional<std::string> render_interpolations(std::string_view text, const json& data, Escape escape) {
+  std::string out;
+  out.reserve(text.size() + 32);
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t open = text.find("{{", from);
+    out.append(text.substr(from, open == std::string_view::npos ? std::string_view::npos : open - from));
+    if (open == std::string_view::npos) return out;
+    const std::size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view tag = text.substr(open + 2, close - open - 2);
+    // Spaces around the name, as mstch trims them (not tabs: mstch reads those as part of it).
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    // A name, or names joined by single dots; a sigil, a space inside or an empty part
+    // is mstch's to read.
+    if (tag.empty() || tag.front() == '!' || tag.front() == '#' || tag.front() == '^' || tag.front() == '/' ||
+        tag.front() == '>' || tag.front() == '=' || tag.front() == '&' || tag.front() == '{')
+      return std::nullopt;
+    const json* value = &data;
+    std::size_t part = 0;
+    while (true) {
+      std::size_t end = part;
+      while (end < tag.size() && is_name_byte(tag[end])) ++end;
+      if (end == part || (end < tag.size() && tag[end] != '.') || end + 1 == tag.size()) return std::nullopt;
+      if (value != nullptr) {
+        const auto it = value->is_object() ? value->find(tag.substr(part, end - part)) : value->end();
+        value = value->is_object() && it != value->end() ? &*it : nullptr;
+      }
+      if (end == tag.size()) break;
+      part = end + 1;
+    }
+    if (value != nullptr) append_value(out, *value, escape);
+    from = close + 2;
+  }
+}
 
 RenderData::RenderData(const std::string& data_json) : RenderData(json::parse(data_json)) {}
 

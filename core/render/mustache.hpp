@@ -50,6 +50,14 @@ std::string render_mustache(const std::string& text, const std::string& data_jso
 std::string render_mustache(const std::string& text, const RenderData& data, const Partials& partials = {},
                             Escape escape = Escape::html);
 
+// `text` rendered with `data` as the root context without mstch, when its only tags
+// interpolate a name or a dotted name (`{{name}}`, `{{ contact.first_name }}`): the
+// text render_mustache() gives, for a small part of the work — mstch parses the
+// template again on every render, and its parser is not public. Nothing for any other
+// tag (sections, partials, comments, `{{{ }}}`, `&`, delimiters, `.`), or an unclosed
+// one: render_mustache() then.
+std::optional<std::string> render_interpolations(std::string_view text, const nlohmann::json& data, Escape escape);
+
 // Whether `text` has a Mustache tag at all: a text without one renders as itself.
 bool has_tags(const std::string& text);
 
