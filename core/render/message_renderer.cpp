@@ -95,8 +95,9 @@ class LazyData {
  public:
   explicit LazyData(const json& document) : document_(&document) {}
   explicit LazyData(const TemplateData& source) : source_(&source) {}
-  const RenderData& get(const std::string& text) {
-    const auto names = template_root_names(text);
+  // mstch's root for a text whose tags name `names` (template_root_names(); nothing:
+  // every member).
+  const RenderData& get(const std::optional<std::set<std::string>>& names) {
     if (!names) {
       if (!all_) all_ = std::make_unique<RenderData>(members(nullptr));
       return *all_;
@@ -105,13 +106,8 @@ class LazyData {
     if (!data) data = std::make_unique<RenderData>(members(&*names), *names);
     return *data;
   }
-  // `text` rendered without mstch when its tags only interpolate names
-  // (render_interpolations), with the members they name.
-  std::optional<std::string> interpolate(const std::string& text, Escape escape) {
-    const auto names = template_root_names(text);
-    if (!names) return std::nullopt;
-    return render_interpolations(text, members(&*names), escape);
-  }
+  // The members of `names` as JSON, for render_interpolations.
+  const json& document(const std::set<std::string>& names) { return members(&names); }
 
  private:
   // The document, or the members of `wanted` (all when null) that the source has,
@@ -135,8 +131,10 @@ class LazyData {
 // A text without a tag renders as itself: no conversion of the data, no parse.
 std::string render_text(const std::string& text, LazyData& data, const Partials& partials, Escape escape) {
   if (!has_tags(text)) return text;
-  if (auto simple = data.interpolate(text, escape)) return std::move(*simple);
-  return render_mustache(text, data.get(text), partials, escape);
+  const auto names = template_root_names(text);
+  if (names)
+    if (auto simple = render_interpolations(text, data.document(*names), escape)) return std::move(*simple);
+  return render_mustache(text, data.get(names), partials, escape);
 }
 
 // Renders every string in a parameter value, recursively (lists and tables too).
