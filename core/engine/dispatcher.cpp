@@ -170,6 +170,8 @@ struct Dispatcher::Background {
 
   SendPool pool;  // last: its threads stop first
 
+  std::size_t slots_per_round() const { return std::max<std::size_t>(1, max_in_flight / 8); }
+
   // A channel answered `job`: keep the answer for record_answers(), and wake the
   // caller when a good share is back (answers are recorded in batches), or the last.
   void answer(Pending&& job, SendOutcome&& outcome) {
@@ -180,7 +182,7 @@ struct Dispatcher::Background {
       outcomes.push_back(std::move(outcome));
       --in_flight;
       ++answering;
-      wake_now = in_flight == 0 || sent.size() >= std::max<std::size_t>(1, max_in_flight / 8);
+      wake_now = in_flight == 0 || sent.size() >= slots_per_round();
     }
     answered.notify_all();
     if (wake_now && wake) wake();
@@ -235,6 +237,10 @@ std::size_t Dispatcher::room() const {
   std::lock_guard lock(background_->mutex);
   const std::size_t used = background_->in_flight + taken_.size();
   return used >= background_->max_in_flight ? 0 : background_->max_in_flight - used;
+}
+
+std::size_t Dispatcher::slots_per_round() const {
+  return background_ ? background_->slots_per_round() : 1;
 }
 
 std::size_t Dispatcher::record_answers() {

@@ -99,6 +99,10 @@ class Dispatcher final : public MessageTaker {
   // How many more messages may go out before it is saturated; SIZE_MAX without
   // background sending.
   std::size_t room() const;
+  // A round's share of the sending slots (an eighth, at least one): answers wake the
+  // caller once this many are back, and due timers wait until this many slots are free,
+  // so that each transaction carries a batch rather than the few that came meanwhile.
+  std::size_t slots_per_round() const;
 
   // Dispatches messages due at the clock's now, at most `limit`; returns how many were
   // decided (delivered, failed, suppressed, deferred or rescheduled).

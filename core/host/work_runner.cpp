@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace parcours::host {
 
 WorkRunner::WorkRunner(engine::Engine& engine, engine::Dispatcher& dispatcher, store::Store& store,
@@ -31,37 +33,52 @@ std::size_t WorkRunner::run_due() {
     // makes a timer's work three times longer: fewer a transaction then, so that the
     // store's write lock is free as often as before for the events being ingested.
     std::size_t fired = 0;
+    const std::size_t limit = timers_to_fire();
     try {
-      if (const std::size_t limit = timers_to_fire(); limit > 0) fired = engine_.run_due_timers(limit, &dispatcher_);
+      if (limit > 0) fired = engine_.run_due_timers(limit, &dispatcher_);
     } catch (...) {
       dispatcher_.drop_taken();  // rolled back: those messages were never stored
       throw;
     }
     dispatcher_.hand_over_taken();
-    const std::size_t handled = answered + fired + dispatcher_.dispatch_due();
+    const std::size_t dispatched = dispatcher_.dispatch_due(kDispatchBatch);
+    const std::size_t handled = answered + fired + dispatched;
     if (handled == 0) return total;
     total += handled;
+    // With background sending, again only while a batch came back full: more is due
+    // now. Otherwise the answers that came back meanwhile are a handful, and each round
+    // is two commits, whose cost hardly depends on what they carry: the caller waits
+    // to be woken, by a round's share of answers (Dispatcher::slots_per_round) or by
+    // what next_due() says.
+    if (dispatcher_.takes_messages() && fired < kTimerBatch && dispatched < kDispatchBatch) return total;
   }
 }
 
-std::size_t WorkRunner::timers_to_fire() {
-  if (!dispatcher_.takes_messages()) return 500;
+bool WorkRunner::timers_wait_for_slots() {
   // With every sending slot taken, a message a timer's step sends would go to the
   // outbox, to be selected and updated again when a slot frees: a third more of the
-  // store's work for that message. While the slots are taken, due timers wait for them
-  // instead (the answers that free them wake the work loop) — but never more than
-  // kTimersWaitForSendingAtMost, so that a channel which stopped answering cannot hold
-  // up the journeys of every client: past that, they fire and their messages queue.
-  constexpr std::size_t kBatch = 200;
-  const std::size_t room = dispatcher_.room();
-  if (room >= kBatch) return kBatch;
+  // store's work for that message. So due timers wait for free slots — a round's share,
+  // that their transaction carries a batch — which the answers that free them wake the
+  // work loop for; but never more than kTimersWaitForSendingAtMost, so that a channel
+  // which stopped answering cannot hold up the journeys of every client: past that,
+  // they fire and their messages queue.
+  if (!dispatcher_.takes_messages() || dispatcher_.room() >= dispatcher_.slots_per_round()) return false;
   const auto oldest = engine_.next_timer_due();
-  if (oldest && *oldest <= clock_.now() - kTimersWaitForSendingAtMost) return kBatch;
-  return room;
+  return !oldest || *oldest > clock_.now() - kTimersWaitForSendingAtMost;
+}
+
+std::size_t WorkRunner::timers_to_fire() {
+  if (!dispatcher_.takes_messages()) return kUnlimitedTimerBatch;
+  const std::size_t room = dispatcher_.room();
+  if (room >= dispatcher_.slots_per_round()) return std::min(kTimerBatch, room);
+  return timers_wait_for_slots() ? 0 : kTimerBatch;  // waited long enough: their messages queue
 }
 
 std::optional<schedule::TimeMs> WorkRunner::next_due() {
   auto next = engine_.next_timer_due();
+  // Timers waiting for sending slots: answers wake the work loop when slots free; by
+  // the clock, they are next due when they stop waiting.
+  if (next && timers_wait_for_slots()) *next += kTimersWaitForSendingAtMost;
   const auto message = dispatcher_.next_message_due();
   if (message && (!next || *message < *next)) next = message;
   return next;

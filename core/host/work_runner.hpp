@@ -26,11 +26,13 @@ class WorkRunner {
   // At start-up, before anything else runs.
   Recovery recover();
 
-  // Runs timers and messages due at the clock's now until none is left; returns how
-  // many were handled.
+  // Runs timers and messages due at the clock's now until none is left (with background
+  // sending: while they come in full batches; see next_due()); returns how many were
+  // handled.
   std::size_t run_due();
 
-  // When the next timer or message is due, if any.
+  // When the next timer or message is due, if any. Timers that wait for sending slots
+  // are due when they stop waiting (answers wake the work loop before).
   std::optional<schedule::TimeMs> next_due();
 
   // How long due timers may wait for a sending slot while every one is taken (ms).
@@ -42,6 +44,14 @@ class WorkRunner {
   store::Store& store_;
   const schedule::Clock& clock_;
 
+  // Timers fired a transaction: with background sending, and without.
+  static constexpr std::size_t kTimerBatch = 200;
+  static constexpr std::size_t kUnlimitedTimerBatch = 500;
+  // Outbox messages decided a transaction.
+  static constexpr std::size_t kDispatchBatch = 200;
+
+  // Due timers wait while fewer than a round's share of sending slots are free.
+  bool timers_wait_for_slots();
   // How many due timers to fire in the next transaction.
   std::size_t timers_to_fire();
 };

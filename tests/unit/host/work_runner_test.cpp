@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/engine_fixture.hpp"
 #include "host/work_runner.hpp"
@@ -22,24 +24,31 @@ using test::kWaitThenEmail;
 
 namespace {
 
-// Delivers every message, once the test opens the gate.
+// Delivers every message once the test opens the gate, or as many as it lets through.
 struct GatedSender final : parcours::engine::ChannelSender {
   std::mutex mutex;
   std::condition_variable changed;
   bool open = false;
+  int let_through = 0;
   int waiting = 0;
   SendOutcome send(const parcours::config::ClientConfig&, const parcours::config::PluginInstanceConfig&,
                    const std::string&) override {
     std::unique_lock lock(mutex);
     ++waiting;
     changed.notify_all();
-    changed.wait(lock, [&] { return open; });
+    changed.wait(lock, [&] { return open || let_through > 0; });
+    if (!open) --let_through;
     return {SendOutcome::Status::delivered, {}, 0, "id"};
   }
   bool concurrent() const override { return true; }
   void open_gate() {
     std::lock_guard lock(mutex);
     open = true;
+    changed.notify_all();
+  }
+  void let(int count) {
+    std::lock_guard lock(mutex);
+    let_through += count;
     changed.notify_all();
   }
   bool wait_for(int count) {
@@ -55,18 +64,29 @@ struct Run {
   WorkRunner runner{*f.engine, dispatcher, *f.store, f.clock};
 
   explicit Run(std::size_t max_in_flight) { dispatcher.send_in_background({}, max_in_flight); }
+  ~Run() { sender.open_gate(); }  // a failed check leaves none waiting for ever
   void go(const std::string& contact) {
     f.engine->ingest("acme",
                      {parcours::engine::parse_event(nlohmann::json{{"type", "go"}, {"contact", contact}}, "t")});
   }
-  std::size_t timers() {
+  std::size_t timers(const std::vector<std::string>& contacts = {"a", "b", "c"}) {
     std::size_t pending = 0;
     f.store->transact([&](Transaction& tx) {
       pending = 0;
-      for (const char* contact : {"a", "b", "c"})
+      for (const auto& contact : contacts)
         for (const auto& enrollment : tx.contact_enrollments("acme", contact)) pending += enrollment.wake_at ? 1 : 0;
     });
     return pending;
+  }
+  // Waits until the channel answered all but `count` of the messages out.
+  bool answered_down_to(std::size_t count) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (dispatcher.in_flight() > count)
+      if (std::chrono::steady_clock::now() > until)
+        return false;
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return true;
   }
   std::size_t outbox() {
     std::size_t queued = 0;
@@ -122,4 +142,37 @@ TEST_CASE("a free sending slot lets the next due timer fire, and its message is 
   CHECK(run.timers() == 0);
   CHECK(run.outbox() == 0);  // never queued: taken when its step ran
   CHECK(run.sender.waiting == 2);
+}
+
+TEST_CASE("due timers wait for a round's share of free sending slots, so each transaction carries a batch") {
+  Run run(16);  // a round: 16 / 8 = 2 slots
+  REQUIRE(run.dispatcher.slots_per_round() == 2);
+  std::vector<std::string> contacts;
+  for (int i = 0; i < 20; ++i) contacts.push_back("c" + std::to_string(i));
+  for (const auto& contact : contacts) run.go(contact);
+  const auto due = run.f.clock.now() + test::kMinute;
+  run.f.clock.set(due);
+
+  run.runner.run_due();  // 16 fire, as many as there are slots
+  CHECK(run.dispatcher.in_flight() == 16);
+  CHECK(run.timers(contacts) == 4);
+
+  // One answer back: one slot free, fewer than a round's share. The timers wait, and
+  // by the clock they are next due when they stop waiting.
+  run.sender.let(1);
+  REQUIRE(run.answered_down_to(15));
+  run.runner.run_due();
+  CHECK(run.timers(contacts) == 4);
+  CHECK(run.outbox() == 0);
+  CHECK(run.runner.next_due() == due + WorkRunner::kTimersWaitForSendingAtMost);
+
+  // A second answer: a round's share of slots, and two timers fire.
+  run.sender.let(1);
+  REQUIRE(run.answered_down_to(14));
+  run.runner.run_due();
+  CHECK(run.timers(contacts) == 2);
+  CHECK(run.outbox() == 0);
+
+  run.sender.open_gate();
+  run.dispatcher.drain();
 }
