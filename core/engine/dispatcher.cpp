@@ -257,15 +257,38 @@ std::size_t Dispatcher::record_answers() {
   try {
     record(sent, outcomes, clock_.now(), actions);
   } catch (...) {
-    // Not recorded: put them back for the next call (the store may be back by then).
-    std::lock_guard lock(background_->mutex);
-    background_->sent.insert(background_->sent.begin(), std::make_move_iterator(sent.begin()),
-                             std::make_move_iterator(sent.end()));
-    background_->outcomes.insert(background_->outcomes.begin(), outcomes.begin(), outcomes.end());
+    give_back(sent, outcomes);  // not recorded: for the next call (the store may be back by then)
     throw;
   }
   notify(actions);
   return sent.size();
+}
+
+void Dispatcher::give_back(std::vector<Pending>& sent, std::vector<SendOutcome>& outcomes) {
+  std::lock_guard lock(background_->mutex);
+  background_->sent.insert(background_->sent.begin(), std::make_move_iterator(sent.begin()),
+                           std::make_move_iterator(sent.end()));
+  background_->outcomes.insert(background_->outcomes.begin(), std::make_move_iterator(outcomes.begin()),
+                               std::make_move_iterator(outcomes.end()));
+  sent.clear();
+  outcomes.clear();
+}
+
+std::size_t Dispatcher::claim_answers() {
+  if (!background_) return 0;
+  {
+    std::lock_guard lock(background_->mutex);
+    claimed_.swap(background_->sent);
+    claimed_outcomes_.swap(background_->outcomes);
+  }
+  claimed_at_ = clock_.now();
+  claimed_actions_.clear();
+  return claimed_.size();
+}
+
+void Dispatcher::record_in(store::Transaction& tx) {
+  claimed_actions_.clear();  // run again with its transaction
+  if (!claimed_.empty()) record_into(tx, claimed_, claimed_outcomes_, claimed_at_, claimed_actions_);
 }
 
 std::size_t Dispatcher::drain() {
@@ -503,12 +526,18 @@ bool Dispatcher::take_now(store::Transaction& tx, MessageRecord& message) {
 std::size_t Dispatcher::hand_over_taken() {
   const std::size_t taken = taken_count_;
   if (!taken_.empty()) hand_over(taken_);
+  notify(claimed_actions_);  // answered before these were decided
   notify(taken_actions_);
+  claimed_.clear();
+  claimed_outcomes_.clear();
+  claimed_actions_.clear();
   restart();
   return taken;
 }
 
 void Dispatcher::drop_taken() {
+  if (!claimed_.empty()) give_back(claimed_, claimed_outcomes_);
+  claimed_actions_.clear();
   restart();
 }
 
@@ -569,6 +598,15 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
   std::vector<std::pair<std::size_t, Action>> sent_actions;
   store_.transact([&](store::Transaction& tx) {
     sent_actions.clear();
+    record_into(tx, sent, outcomes, now, sent_actions);
+  });
+  actions.insert(actions.end(), sent_actions.begin(), sent_actions.end());
+}
+
+void Dispatcher::record_into(store::Transaction& tx, std::vector<Pending>& sent,
+                             const std::vector<SendOutcome>& outcomes, TimeMs now,
+                             std::vector<std::pair<std::size_t, Action>>& sent_actions) {
+  {
     for (std::size_t i = 0; i < sent.size(); ++i) {
       // Changed in place: if the transaction fails, record_answers() hands these back
       // and every field written here is written again from the same outcome.
@@ -606,8 +644,7 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
       }
       tx.update_message(message);
     }
-  });
-  actions.insert(actions.end(), sent_actions.begin(), sent_actions.end());
+  }
 }
 
 void Dispatcher::notify(std::vector<std::pair<std::size_t, Action>>& actions) {

@@ -125,6 +125,12 @@ class Dispatcher final : public MessageTaker {
   // drop_taken() forgets them (they were never stored).
   std::size_t hand_over_taken();
   void drop_taken();
+  // The answers back so far, to be recorded in the transaction of the next
+  // Engine::run_due_timers (record_in), one commit for both; returns how many.
+  // hand_over_taken() then tells the observer of them, and drop_taken() keeps them for
+  // the next round.
+  std::size_t claim_answers();
+  void record_in(store::Transaction& tx) override;
 
   // Signs the links templates see as `links.unsubscribe`; without one that link is
   // empty. Not owned; must outlive the dispatcher.
@@ -182,9 +188,19 @@ class Dispatcher final : public MessageTaker {
   std::vector<Pending> taken_;
   Actions taken_actions_;
   std::size_t taken_count_ = 0;
-  // Writes the channels' answers to the store and tells the observer, in `order`.
+  // Answers claimed for the timers' transaction (claim_answers), and what they tell.
+  std::vector<Pending> claimed_;
+  std::vector<SendOutcome> claimed_outcomes_;
+  std::vector<std::pair<std::size_t, Action>> claimed_actions_;
+  schedule::TimeMs claimed_at_ = 0;
+  // Writes the channels' answers to the store, in a transaction of their own or in
+  // `tx`, and adds what to tell the observer (in `order`) to `actions`.
   void record(std::vector<Pending>& sent, const std::vector<SendOutcome>& outcomes, schedule::TimeMs now,
               std::vector<std::pair<std::size_t, Action>>& actions);
+  void record_into(store::Transaction& tx, std::vector<Pending>& sent, const std::vector<SendOutcome>& outcomes,
+                   schedule::TimeMs now, std::vector<std::pair<std::size_t, Action>>& actions);
+  // Hands answers taken out of the background back, first, for the next round.
+  void give_back(std::vector<Pending>& sent, std::vector<SendOutcome>& outcomes);
   void notify(std::vector<std::pair<std::size_t, Action>>& actions);
   // Background sending (send_in_background); null when sending in dispatch_due.
   struct Background;

@@ -780,7 +780,10 @@ std::size_t Engine::run_due_timers(std::size_t limit, MessageTaker* taker) {
   const TimeMs now = clock_.now();
   store_.transact([&](store::Transaction& tx) {
     fired = 0;
-    if (taker != nullptr) taker->restart();
+    if (taker != nullptr) {
+      taker->restart();
+      taker->record_in(tx);
+    }
     Activation activation(*this, tx, now);
     activation.take_messages_with(taker);
     for (auto& enrollment : tx.due_enrollments(now, limit)) {

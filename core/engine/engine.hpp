@@ -66,6 +66,9 @@ class MessageTaker {
   // Inserts `message` (queued, due now) decided, and returns true; or returns false and
   // leaves it untouched, for the caller to insert queued. May move from `message`.
   virtual bool take_now(store::Transaction& tx, store::MessageRecord& message) = 0;
+  // Work of its own in the same transaction, before any timer fires (the dispatcher
+  // records the channels' answers there: one commit for both); run again with it.
+  virtual void record_in(store::Transaction&) {}
 };
 
 class Engine {

@@ -26,21 +26,25 @@ Recovery WorkRunner::recover() {
 std::size_t WorkRunner::run_due() {
   std::size_t total = 0;
   while (true) {
-    // Answers first: they free sending slots, and a retry they schedule may be due.
-    const std::size_t answered = dispatcher_.record_answers();
     // Messages the timers' steps send are decided in the same transaction when they
     // can be (Dispatcher::take_now), and handed over once it committed. Rendering them
     // makes a timer's work three times longer: fewer a transaction then, so that the
     // store's write lock is free as often as before for the events being ingested.
+    // The answers back so far are recorded first in that transaction: one commit.
+    std::size_t answered = 0;
     std::size_t fired = 0;
-    const std::size_t limit = timers_to_fire();
-    try {
-      if (limit > 0) fired = engine_.run_due_timers(limit, &dispatcher_);
-    } catch (...) {
-      dispatcher_.drop_taken();  // rolled back: those messages were never stored
-      throw;
+    if (const std::size_t limit = timers_to_fire(); limit > 0) {
+      answered = dispatcher_.claim_answers();
+      try {
+        fired = engine_.run_due_timers(limit, &dispatcher_);
+      } catch (...) {
+        dispatcher_.drop_taken();  // rolled back: those messages were never stored, the answers are kept
+        throw;
+      }
+      dispatcher_.hand_over_taken();
+    } else {
+      answered = dispatcher_.record_answers();
     }
-    dispatcher_.hand_over_taken();
     const std::size_t dispatched = dispatcher_.dispatch_due(kDispatchBatch);
     const std::size_t handled = answered + fired + dispatched;
     if (handled == 0) return total;

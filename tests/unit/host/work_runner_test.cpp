@@ -14,6 +14,7 @@
 
 #include "engine/engine_fixture.hpp"
 #include "host/work_runner.hpp"
+#include "store/sqlite_store.hpp"
 
 using parcours::engine::SendOutcome;
 using parcours::host::WorkRunner;
@@ -175,4 +176,36 @@ TEST_CASE("due timers wait for a round's share of free sending slots, so each tr
 
   run.sender.open_gate();
   run.dispatcher.drain();
+}
+
+TEST_CASE("the answers back so far are recorded in the transaction that fires the next timers") {
+  Run run(16);
+  auto* sqlite = dynamic_cast<parcours::store::SqliteStore*>(run.f.store.get());
+  REQUIRE(sqlite != nullptr);
+  for (const char* contact : {"a", "b"}) run.go(contact);
+  run.f.clock.set(run.f.clock.now() + test::kMinute);
+  run.runner.run_due();
+  run.sender.open_gate();
+  REQUIRE(run.answered_down_to(0));  // both answered, neither recorded yet
+
+  run.go("c");
+  run.f.clock.set(run.f.clock.now() + test::kMinute);
+  const auto commits = sqlite->stats().commits;
+  run.runner.run_due();
+  // One commit records both answers and fires c's timer; the outbox's look (nothing
+  // due) is the other.
+  CHECK(sqlite->stats().commits == commits + 2);
+  CHECK(run.timers() == 0);
+  std::size_t delivered = 0;
+  run.f.store->transact([&](Transaction& tx) {
+    delivered = 0;
+    for (const char* contact : {"a", "b"})
+      for (const auto& message : tx.contact_messages("acme", contact, 10))
+        delivered += message.status == parcours::store::MessageStatus::delivered ? 1 : 0;
+  });
+  CHECK(delivered == 2);
+  run.dispatcher.drain();
+  std::int64_t counted = 0;
+  run.f.store->transact([&](Transaction& tx) { counted = tx.counter("acme", "j", "mail", "delivered"); });
+  CHECK(counted == 3);
 }
