@@ -147,7 +147,10 @@ class Engine::Activation final : public journey::DataScope {
       if (scope_text.empty()) scope_text = properties != nullptr ? event_scope_text(event) : scope()->dump();
       return scope_text;
     };
-    auto enrollments = tx_.contact_enrollments(client.client->id, event.contact);
+    // A new contact (a sign-up's) has no enrollments to look up.
+    auto enrollments = contact_absent_ && !contact_enrolled_
+                           ? std::vector<EnrollmentRecord>{}
+                           : tx_.contact_enrollments(client.client->id, event.contact);
 
     // Goals first: a conversion ends the enrollment before anything else sees the event.
     for (auto& enrollment : enrollments) {
@@ -197,6 +200,7 @@ class Engine::Activation final : public journey::DataScope {
       if (runs > 0 && journey->reentry == journey::Reentry::never) continue;
       if (unfinished && journey->reentry == journey::Reentry::after_exit) continue;
       if (journey->entry.when && !holds(*journey->entry.when, contact, scope(), *journey, std::nullopt)) continue;
+      contact_enrolled_ = true;  // the next event's look must find this enrollment
       EnrollmentRecord enrollment;
       enrollment.client = client.client->id;
       enrollment.journey = journey->id;
@@ -236,6 +240,7 @@ class Engine::Activation final : public journey::DataScope {
       return;
     }
     defer_contact(client, enrollment.contact);
+    contact_enrolled_ = true;
     leave_wait(client, *journey, enrollment);
     const auto& step = journey->steps.at(static_cast<std::size_t>(enrollment.step));
     std::size_t next = step.next.index;
@@ -347,6 +352,8 @@ class Engine::Activation final : public journey::DataScope {
     contact_ = json::object();
     contact_loaded_ = false;
     dirty_ = false;
+    contact_absent_ = false;
+    contact_enrolled_ = false;
   }
 
   // The current contact's attributes, read from the store the first time they are asked for.
@@ -355,6 +362,7 @@ class Engine::Activation final : public journey::DataScope {
       auto record = tx_.find_contact(contact_client_, contact_id_);
       contact_ = record ? render::parse_json(record->attributes_json) : json::object();
       dirty_ = !record.has_value();
+      contact_absent_ = !record.has_value();
       contact_loaded_ = true;
     }
     return contact_;
@@ -618,6 +626,12 @@ class Engine::Activation final : public journey::DataScope {
   mutable bool contact_loaded_ = true;
   mutable std::optional<json> data_rows_;  // rows(): what the sources know of contact_id_
   mutable bool dirty_ = false;
+  // The store had no row for the current contact when it was read; and this activation
+  // enrolled it, or fired a timer of its. A contact without a row has no enrollments:
+  // its row is written in the transaction of its first event (which enrolls it), and
+  // erased with its enrollments.
+  mutable bool contact_absent_ = false;
+  bool contact_enrolled_ = false;
   int sends_ = 0;
   std::map<std::string, Counter, std::less<>> counters_;  // by counter_key_
   std::string counter_key_;

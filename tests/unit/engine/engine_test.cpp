@@ -113,6 +113,20 @@ TEST_CASE("re-entry: never, after_exit and always") {
   CHECK(runs == std::map<std::string, int>{{"never", 1}, {"after-exit", 2}, {"always", 3}});
 }
 
+TEST_CASE("a new contact's second event in the same batch sees the enrollment its first one made") {
+  // A contact the store has no row for has no enrollments, and its lookup is skipped;
+  // but not once this batch enrolled it.
+  EngineFixture f(Journeys{{"never", "[entry]\non = \"visit\"\n[[steps]]\nwait = \"1d\"\n"}});
+  const auto result = f.engine->ingest(
+      "acme",
+      {parcours::engine::parse_event(nlohmann::json::parse(R"({"id":"v1","type":"visit","contact":"new"})"), "t"),
+       parcours::engine::parse_event(nlohmann::json::parse(R"({"id":"v2","type":"visit","contact":"new"})"), "t")});
+  CHECK(result.accepted == 2);
+  CHECK(f.enrollments("new").size() == 1);
+  f.event(R"({"id":"v3","type":"visit","contact":"new"})", kStart + kHour);
+  CHECK(f.enrollments("new").size() == 1);
+}
+
 TEST_CASE("set updates the contact and emit lets another journey enter") {
   EngineFixture f(Journeys{{"first", R"toml([entry]
 on = "signup"
