@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -202,7 +203,8 @@ Dispatcher::Dispatcher(const Engine& engine, store::Store& store, const schedule
       observer_(observer),
       observer_details_(observer != nullptr && observer->wants_details()),
       data_(data),
-      retry_(retry) {}
+      retry_(retry),
+      parsed_params_(std::make_unique<ParsedParams>()) {}
 
 Dispatcher::~Dispatcher() {
   if (!background_) return;
@@ -369,6 +371,19 @@ std::optional<TimeMs> Dispatcher::next_message_due() {
   return due;
 }
 
+// A step's parameters are the same text for every message it sends: parsed once.
+// Bounded, for a host whose messages carry many texts (configs often reloaded).
+struct Dispatcher::ParsedParams {
+  static constexpr std::size_t kKept = 256;
+  std::unordered_map<std::string, json> by_text;
+
+  const json& of(const std::string& params_json) {
+    if (const auto it = by_text.find(params_json); it != by_text.end()) return it->second;
+    if (by_text.size() >= kKept) by_text.clear();
+    return by_text.emplace(params_json, render::parse_json(params_json)).first->second;
+  }
+};
+
 bool Dispatcher::decide(store::Transaction& tx, MessageRecord& message, TimeMs now, std::size_t order,
                         const std::function<void(MessageRecord&)>& save, Actions& actions, PutOff& put_off,
                         Pending& pending) {
@@ -391,7 +406,7 @@ bool Dispatcher::decide(store::Transaction& tx, MessageRecord& message, TimeMs n
     const std::string unsubscribe =
         links_ != nullptr ? links_->unsubscribe_url(message.client, message.contact, message.channel) : "";
     auto rendered =
-        render::render_message(config.directory / "templates", render::parse_json(message.params_json),
+        render::render_message(client->templates, parsed_params_->of(message.params_json),
                                MessageTemplateData(config, message, contact, unsubscribe, data_), pending.rendered);
     // The HTML as sent: rewritten for tracking, or the rendered one moved (not copied).
     std::string html;

@@ -182,6 +182,10 @@ class Dispatcher final : public MessageTaker {
   bool decide(store::Transaction& tx, store::MessageRecord& message, schedule::TimeMs now, std::size_t order,
               const std::function<void(store::MessageRecord&)>& save, Actions& actions, PutOff& put_off,
               Pending& pending);
+  // The parsed form of a message's parameters, kept by their text (decide() runs on
+  // one thread at a time: the work loop's, or a manual clock's under the host's work lock).
+  struct ParsedParams;
+  std::unique_ptr<ParsedParams> parsed_params_;
   // Hands decided messages to the background pool (send_in_background).
   void hand_over(std::vector<Pending>& to_send);
   // What take_now() decided in the transaction under way, handed over once it commits.

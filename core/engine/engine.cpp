@@ -652,6 +652,7 @@ Engine::Engine(const std::vector<config::ClientConfig>& clients,
   for (const auto& client : clients) {
     ClientJourneys& entry = clients_[client.id];
     entry.client = &client;
+    entry.templates = client.directory / "templates";
     if (const auto it = journeys.find(client.id); it != journeys.end())
       for (const auto& journey : it->second) entry.journeys.push_back(&journey);
   }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@ namespace parcours::engine {
 // The journeys of one client, as the engine runs them.
 struct ClientJourneys {
   const config::ClientConfig* client = nullptr;
+  std::filesystem::path templates;  // client->directory / "templates", made once (not per message)
   std::vector<const journey::Journey*> journeys;
   const journey::Journey* find(std::string_view id) const;
 };

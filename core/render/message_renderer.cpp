@@ -48,14 +48,16 @@ class FileCache {
     return entry.content;
   }
 
-  // The folder's `*.mustache` files by name; shared, so a message copies nothing.
-  std::shared_ptr<const Partials> partials(const fs::path& folder) {
+  // The `*.mustache` files of `templates_dir`/partials by name; shared, so a message
+  // copies nothing. Kept by the templates folder: no path is built for a message.
+  std::shared_ptr<const Partials> partials(const fs::path& templates_dir) {
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mutex_);
-      const auto& listed = folders_[folder.native()];
+      const auto& listed = folders_[templates_dir.native()];
       if (listed.partials && now - listed.checked < kRevalidate) return listed.partials;
     }
+    const fs::path folder = templates_dir / "partials";
     auto partials = std::make_shared<Partials>();
     std::error_code error;
     for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
@@ -63,7 +65,7 @@ class FileCache {
       if (auto content = read(it->path())) partials->emplace(it->path().stem().string(), std::move(*content));
     }
     std::lock_guard lock(mutex_);
-    folders_[folder.native()] = Folder{now, partials};
+    folders_[templates_dir.native()] = Folder{now, partials};
     return partials;
   }
 
@@ -150,7 +152,7 @@ json render_value(const json& value, LazyData& data, const Partials& partials, E
 
 // The message's parts and parameters, rendered with `data`.
 RenderedMessage render_with(const fs::path& templates_dir, const json& params, LazyData& data, json& rendered) {
-  const std::shared_ptr<const Partials> shared_partials = cache().partials(templates_dir / "partials");
+  const std::shared_ptr<const Partials> shared_partials = cache().partials(templates_dir);
   const Partials& partials = *shared_partials;
   const auto render = [&](const std::string& where, const std::string& text, Escape escape) {
     try {
