@@ -621,44 +621,42 @@ void Dispatcher::record(std::vector<Pending>& sent, const std::vector<SendOutcom
 void Dispatcher::record_into(store::Transaction& tx, std::vector<Pending>& sent,
                              const std::vector<SendOutcome>& outcomes, TimeMs now,
                              std::vector<std::pair<std::size_t, Action>>& sent_actions) {
-  {
-    for (std::size_t i = 0; i < sent.size(); ++i) {
-      // Changed in place: if the transaction fails, record_answers() hands these back
-      // and every field written here is written again from the same outcome.
-      MessageRecord& message = sent[i].message;
-      const SendOutcome& outcome = outcomes[i];
-      message.updated_at = now;
-      message.provider_answer = outcome.answer;
-      switch (outcome.status) {
-        case SendOutcome::Status::delivered:
-          message.status = MessageStatus::delivered;
-          message.reason.clear();
-          message.provider_id = outcome.provider_id;
-          tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
-          sent_actions.push_back(
-              {sent[i].order,
-               {now, message.client, message.contact, message.journey, message.step, "send", message.channel,
-                observer_details_ ? render::dump_json(sent[i].rendered) : "{}", message.idempotency_key}});
-          break;
-        case SendOutcome::Status::retry:
-          if (message.attempts < retry_.max_attempts) {
-            message.status = MessageStatus::queued;
-            message.reason = outcome.error;
-            message.due = now + backoff(message.idempotency_key, message.attempts, outcome.retry_after);
-            break;
-          }
-          [[fallthrough]];
-        case SendOutcome::Status::failed:
-          message.status = MessageStatus::failed;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    // Changed in place: if the transaction fails, these are handed back (give_back)
+    // and every field written here is written again from the same outcome.
+    MessageRecord& message = sent[i].message;
+    const SendOutcome& outcome = outcomes[i];
+    message.updated_at = now;
+    message.provider_answer = outcome.answer;
+    switch (outcome.status) {
+      case SendOutcome::Status::delivered:
+        message.status = MessageStatus::delivered;
+        message.reason.clear();
+        message.provider_id = outcome.provider_id;
+        tx.add_to_counter(message.client, message.journey, message.step, "delivered", 1);
+        sent_actions.push_back(
+            {sent[i].order,
+             {now, message.client, message.contact, message.journey, message.step, "send", message.channel,
+              observer_details_ ? render::dump_json(sent[i].rendered) : "{}", message.idempotency_key}});
+        break;
+      case SendOutcome::Status::retry:
+        if (message.attempts < retry_.max_attempts) {
+          message.status = MessageStatus::queued;
           message.reason = outcome.error;
-          tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
-          spdlog::warn("client {} journey {} contact {} message {} on {}: failed after {} attempt(s): {}",
-                       message.client, message.journey, message.contact, message.idempotency_key, message.channel,
-                       message.attempts, outcome.error);
+          message.due = now + backoff(message.idempotency_key, message.attempts, outcome.retry_after);
           break;
-      }
-      tx.update_message(message);
+        }
+        [[fallthrough]];
+      case SendOutcome::Status::failed:
+        message.status = MessageStatus::failed;
+        message.reason = outcome.error;
+        tx.add_to_counter(message.client, message.journey, message.step, "failed", 1);
+        spdlog::warn("client {} journey {} contact {} message {} on {}: failed after {} attempt(s): {}", message.client,
+                     message.journey, message.contact, message.idempotency_key, message.channel, message.attempts,
+                     outcome.error);
+        break;
     }
+    tx.update_message(message);
   }
 }
 

@@ -51,7 +51,7 @@ std::size_t WorkRunner::run_due() {
     total += handled;
     // With background sending, again only while a batch came back full: more is due
     // now. Otherwise the answers that came back meanwhile are a handful, and each round
-    // is two commits, whose cost hardly depends on what they carry: the caller waits
+    // is a commit, whose cost hardly depends on what it carries: the caller waits
     // to be woken, by a round's share of answers (Dispatcher::slots_per_round) or by
     // what next_due() says.
     if (dispatcher_.takes_messages() && fired < kTimerBatch && dispatched < kDispatchBatch) return total;
