@@ -8,9 +8,11 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <cstdint>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 namespace parcours::links {
@@ -18,15 +20,30 @@ namespace {
 
 constexpr std::size_t kMacBytes = 16;  // 128 bits of HMAC-SHA256: short links, still unforgeable
 
-std::string base64url(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
+// Appends `bytes` in base64url without padding (RFC 4648 section 5), in one pass:
+// three tokens a message, each written once rather than encoded, then mapped to the
+// URL alphabet, then unpadded.
+void append_base64url(std::string& out, std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t size = bytes.size();
+  const std::size_t at = out.size();
+  out.resize(at + (size * 4 + 2) / 3);
+  char* put = out.data() + at;
+  std::size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    const std::uint32_t group = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    *put++ = kAlphabet[group >> 18];
+    *put++ = kAlphabet[(group >> 12) & 63];
+    *put++ = kAlphabet[(group >> 6) & 63];
+    *put++ = kAlphabet[group & 63];
+  }
+  if (const std::size_t left = size - i; left > 0) {
+    const std::uint32_t group = (std::uint32_t{in[i]} << 16) | (left == 2 ? std::uint32_t{in[i + 1]} << 8 : 0);
+    *put++ = kAlphabet[group >> 18];
+    *put++ = kAlphabet[(group >> 12) & 63];
+    if (left == 2) *put++ = kAlphabet[(group >> 6) & 63];
+  }
 }
 
 std::optional<std::string> unbase64url(std::string text) {
@@ -127,7 +144,12 @@ std::string LinkSigner::token(const LinkTarget& target) const {
     if (target.purpose == "c") field(target.url);
   }
   payload += ']';
-  return base64url(payload) + "." + base64url(mac(payload));
+  std::string token;
+  token.reserve((payload.size() + kMacBytes) * 4 / 3 + 4);
+  append_base64url(token, payload);
+  token += '.';
+  append_base64url(token, mac(payload));
+  return token;
 }
 
 std::optional<LinkTarget> LinkSigner::verify(const std::string& token) const {

@@ -2,7 +2,10 @@
 
 #include "links/link_signer.hpp"
 
+#include <openssl/evp.h>
+
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -103,4 +106,49 @@ TEST_CASE("signing from many threads at once gives the same tokens as one thread
     });
   for (auto& thread : threads) thread.join();
   CHECK(wrong == 0);
+}
+
+namespace {
+
+// base64url as OpenSSL's base64 writes it, mapped to the URL alphabet and unpadded: the
+// tokens of links already sent were written this way.
+std::string openssl_base64url(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(length));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::string decode_base64url(std::string text) {
+  for (char& c : text) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  const std::size_t padding = (4 - text.size() % 4) % 4;
+  text.append(padding, '=');
+  std::string out(text.size() / 4 * 3, '\0');
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size()));
+  REQUIRE(length >= 0);
+  out.resize(static_cast<std::size_t>(length) - padding);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("tokens are written in base64url exactly as OpenSSL's base64 would, for every length") {
+  const LinkSigner signer("secret", "http://x");
+  std::string contact;
+  for (int length = 0; length < 12; ++length, contact += static_cast<char>('a' + length)) {
+    const auto token = signer.token({"u", "acme", contact, "email", {}, {}, {}, {}});
+    const auto dot = token.find('.');
+    REQUIRE(dot != std::string::npos);
+    for (const std::string& part : {token.substr(0, dot), token.substr(dot + 1)}) {
+      INFO(part);
+      CHECK(openssl_base64url(decode_base64url(part)) == part);
+    }
+    CHECK(signer.verify(token));
+  }
 }
