@@ -58,7 +58,7 @@ std::size_t WorkRunner::run_due() {
   }
 }
 
-bool WorkRunner::timers_wait_for_slots() {
+bool WorkRunner::timers_wait_for_slots(std::optional<schedule::TimeMs> oldest_due) {
   // With every sending slot taken, a message a timer's step sends would go to the
   // outbox, to be selected and updated again when a slot frees: a third more of the
   // store's work for that message. So due timers wait for free slots — a round's share,
@@ -67,22 +67,21 @@ bool WorkRunner::timers_wait_for_slots() {
   // which stopped answering cannot hold up the journeys of every client: past that,
   // they fire and their messages queue.
   if (!dispatcher_.takes_messages() || dispatcher_.room() >= dispatcher_.slots_per_round()) return false;
-  const auto oldest = engine_.next_timer_due();
-  return !oldest || *oldest > clock_.now() - kTimersWaitForSendingAtMost;
+  return !oldest_due || *oldest_due > clock_.now() - kTimersWaitForSendingAtMost;
 }
 
 std::size_t WorkRunner::timers_to_fire() {
   if (!dispatcher_.takes_messages()) return kUnlimitedTimerBatch;
   const std::size_t room = dispatcher_.room();
   if (room >= dispatcher_.slots_per_round()) return std::min(kTimerBatch, room);
-  return timers_wait_for_slots() ? 0 : kTimerBatch;  // waited long enough: their messages queue
+  return timers_wait_for_slots(engine_.next_timer_due()) ? 0 : kTimerBatch;  // waited long enough: they queue
 }
 
 std::optional<schedule::TimeMs> WorkRunner::next_due() {
   auto next = engine_.next_timer_due();
   // Timers waiting for sending slots: answers wake the work loop when slots free; by
   // the clock, they are next due when they stop waiting.
-  if (next && timers_wait_for_slots()) *next += kTimersWaitForSendingAtMost;
+  if (next && timers_wait_for_slots(next)) *next += kTimersWaitForSendingAtMost;
   const auto message = dispatcher_.next_message_due();
   if (message && (!next || *message < *next)) next = message;
   return next;

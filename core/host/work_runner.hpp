@@ -50,8 +50,9 @@ class WorkRunner {
   // Outbox messages decided a transaction.
   static constexpr std::size_t kDispatchBatch = 200;
 
-  // Due timers wait while fewer than a round's share of sending slots are free.
-  bool timers_wait_for_slots();
+  // Due timers (the oldest due at `oldest_due`) wait while fewer than a round's share
+  // of sending slots are free. The caller has read `oldest_due`: the store is asked once.
+  bool timers_wait_for_slots(std::optional<schedule::TimeMs> oldest_due);
   // How many due timers to fire in the next transaction.
   std::size_t timers_to_fire();
 };
