@@ -79,8 +79,12 @@ std::size_t decode_reference(std::string_view html, std::size_t at, std::string&
 // case of `text`: no lower-cased copy of a tag, or of the rest of a document.
 std::size_t find_ignoring_case(std::string_view text, std::string_view lower_needle, std::size_t from = 0) {
   if (lower_needle.empty() || lower_needle.size() > text.size()) return std::string_view::npos;
+  const char lower_first = lower_needle[0];
+  const char upper_first =
+      lower_first >= 'a' && lower_first <= 'z' ? static_cast<char>(lower_first - 'a' + 'A') : lower_first;
   for (std::size_t at = from; at + lower_needle.size() <= text.size(); ++at) {
-    if (ascii_lower(text[at]) != lower_needle[0]) continue;
+    // The first character compared in both cases: no call per character of the text.
+    if (text[at] != lower_first && text[at] != upper_first) continue;
     std::size_t k = 1;
     while (k < lower_needle.size() && ascii_lower(text[at + k]) == lower_needle[k]) ++k;
     if (k == lower_needle.size()) return at;
@@ -137,15 +141,16 @@ class Converter {
         text(decoded);
       } else {
         // The text up to the next tag or reference, in one go.
-        std::size_t next = html.find_first_of("<&", at);
-        if (next == std::string_view::npos) next = html.size();
+        // (find_first_of would call memchr on "<&" for every character.)
+        std::size_t next = at;
+        while (next < html.size() && html[next] != '<' && html[next] != '&') ++next;
         text(html.substr(at, next - at));
         at = next;
       }
     }
     // No trailing blank lines or spaces.
     while (!out_.empty() && (out_.back() == '\n' || out_.back() == ' ')) out_.pop_back();
-    return out_;
+    return std::move(out_);
   }
 
  private:
@@ -155,16 +160,24 @@ class Converter {
   std::string link_;  // the href of the <a> being read, shown after its text
   std::size_t link_start_ = 0;
 
+  // Appends `chunk` with its whitespace collapsed: runs of visible characters are
+  // copied at once (this sees every character of every message's text).
   void text(std::string_view chunk) {
-    for (const char c : chunk) {
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    std::size_t at = 0;
+    while (at < chunk.size()) {
+      if (blank(chunk[at])) {
         space_pending_ = newlines_ == 0;
+        ++at;
         continue;
       }
+      std::size_t end = at + 1;
+      while (end < chunk.size() && !blank(chunk[end])) ++end;
       if (space_pending_) out_ += ' ';
       space_pending_ = false;
-      out_ += c;
+      out_.append(chunk.substr(at, end - at));
       newlines_ = 0;
+      at = end;
     }
   }
 
@@ -188,12 +201,17 @@ class Converter {
     const std::string_view whole = html.substr(at + 1, end - at - 1);
     const bool closing = !whole.empty() && whole.front() == '/';
     std::size_t name_end = closing ? 1 : 0;
-    while (name_end < whole.size() && std::isalnum(static_cast<unsigned char>(whole[name_end]))) ++name_end;
-    const std::string name = lower(whole.substr(closing ? 1 : 0, name_end - (closing ? 1 : 0)));
+    // Tag names are ASCII letters and digits (std::isalnum would ask the locale).
+    const auto name_char = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    while (name_end < whole.size() && name_char(whole[name_end])) ++name_end;
+    const std::string lowered = lower(whole.substr(closing ? 1 : 0, name_end - (closing ? 1 : 0)));
+    const std::string_view name = lowered;
 
     // Whole elements whose content is not text for the reader.
     if (!closing && (name == "head" || name == "style" || name == "script" || name == "title")) {
-      const auto close = find_ignoring_case(html.substr(end), "</" + name);
+      const auto close = find_ignoring_case(html.substr(end), "</" + lowered);
       if (close == std::string_view::npos) return html.size();
       const auto after = html.find('>', end + close);
       return after == std::string_view::npos ? html.size() : after + 1;
@@ -216,11 +234,14 @@ class Converter {
         link_ = attribute(whole, "href");
         link_start_ = out_.size();
       } else if (!link_.empty()) {
-        const std::string shown = out_.substr(link_start_);
+        const std::string_view shown = std::string_view(out_).substr(link_start_);
         // "text (address)", unless the text already is the address or it is an anchor.
-        if (link_.front() != '#' && shown.find(link_) == std::string::npos && !link_.starts_with("mailto:" + shown)) {
-          space_pending_ = !shown.empty();
-          text("(" + link_ + ")");
+        const bool mailto_shown = link_.starts_with("mailto:") && std::string_view(link_).substr(7).starts_with(shown);
+        if (link_.front() != '#' && shown.find(link_) == std::string_view::npos && !mailto_shown) {
+          space_pending_ = !shown.empty();  // `shown` is not read after this: text() may move out_
+          text("(");
+          text(link_);
+          text(")");
         }
         link_.clear();
       }

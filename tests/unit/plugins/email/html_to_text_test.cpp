@@ -17,6 +17,16 @@ TEST_CASE("html becomes the text a reader sees") {
   CHECK(html_to_text("").empty());
 }
 
+TEST_CASE("whitespace collapses across runs, tags and references, and links show once") {
+  CHECK(html_to_text("<p>  one \n\t two&amp;three  <b>four</b>\r\n five </p>") == "one two&three four five");
+  CHECK(html_to_text("<a href=\"mailto:ann@x.test\">ann@x.test</a>") == "ann@x.test");
+  CHECK(html_to_text("<a href=\"mailto:ann@x.test\">write to Ann</a>") == "write to Ann (mailto:ann@x.test)");
+  CHECK(html_to_text("<a href=\"https://x.test\"></a>") == "(https://x.test)");
+  CHECK(html_to_text("<a href=\"#top\">Top</a>") == "Top");
+  CHECK(html_to_text("Go <a href=\"https://x.test/see\">see it</a>.") == "Go see it (https://x.test/see).");
+  CHECK(html_to_text("<IMG SRC=x Alt='A logo'>x<Img aLT=\"B\">") == "A logoxB");
+}
+
 TEST_CASE("tags and attributes are read whatever their case, and only whole attribute names match") {
   CHECK(html_to_text("<HEAD><STYLE>p{}</Style></HEAD><P>Hi</P>") == "Hi");
   CHECK(html_to_text("<A HREF='https://x.test/A'>See</A>") == "See (https://x.test/A)");
