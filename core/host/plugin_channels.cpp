@@ -4,9 +4,13 @@
 #include <parcours/json_parse.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
+#include "render/json_string.hpp"
 #include "render/json_text.hpp"
 
 namespace parcours::host {
@@ -102,6 +106,61 @@ std::string answer_text(const nlohmann::json& answer) {
   return answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Appends `element` as answer_text() would write it once built into nlohmann's tree —
+// members sorted by name, the last of a name given twice, compact — without building
+// the tree: every message's answer comes this way. False for what it leaves to the
+// tree (a floating-point number, written as nlohmann's own algorithm writes it); `out`
+// is then to be discarded.
+bool append_answer_json(std::string& out, simdjson::dom::element element) {
+  using Type = simdjson::dom::element_type;
+  switch (element.type()) {
+    case Type::OBJECT: {
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
+      for (const auto field : simdjson::dom::object(element)) members.emplace_back(field.key, field.value);
+      std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += '{';
+      bool first = true;
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;  // a later one wins
+        if (!first) out += ',';
+        first = false;
+        render::append_json_string(out, members[i].first, render::InvalidUtf8::replace);
+        out += ':';
+        if (!append_answer_json(out, members[i].second)) return false;
+      }
+      out += '}';
+      return true;
+    }
+    case Type::ARRAY: {
+      out += '[';
+      bool first = true;
+      for (const auto item : simdjson::dom::array(element)) {
+        if (!first) out += ',';
+        first = false;
+        if (!append_answer_json(out, item)) return false;
+      }
+      out += ']';
+      return true;
+    }
+    case Type::STRING:
+      render::append_json_string(out, std::string_view(element), render::InvalidUtf8::replace);
+      return true;
+    case Type::INT64:
+    case Type::UINT64: {
+      char digits[24];
+      const auto written = element.type() == Type::INT64
+                               ? std::to_chars(digits, digits + sizeof digits, std::int64_t(element))
+                               : std::to_chars(digits, digits + sizeof digits, std::uint64_t(element));
+      out.append(digits, written.ptr);
+      return true;
+    }
+    case Type::BOOL: out += bool(element) ? "true" : "false"; return true;
+    case Type::NULL_VALUE: out += "null"; return true;
+    case Type::DOUBLE: return false;
+  }
+  return false;
+}
+
 // Through nlohmann's tree: for what simdjson leaves to nlohmann (json_parse.hpp).
 SendOutcome parse_send_result_tree(const std::string& result_json) {
   const auto result = render::parse_json_or_discarded(result_json);
@@ -121,8 +180,8 @@ SendOutcome parse_send_result_tree(const std::string& result_json) {
 }  // namespace
 
 // Every message's answer comes through here: its members are read straight from
-// simdjson's document, and only the provider's `answer` is built as a tree (to be
-// stored as nlohmann writes it). The same outcome as parse_send_result_tree, where a
+// simdjson's document, and the provider's `answer` is written as nlohmann writes it
+// (built as a tree only when it holds a floating-point number). The same outcome as parse_send_result_tree, where a
 // member given twice counts as its last.
 SendOutcome parse_send_result(const std::string& result_json) {
   SendOutcome outcome;
@@ -153,6 +212,11 @@ SendOutcome parse_send_result(const std::string& result_json) {
       } else if (key == "answer") {
         outcome.answer = "{}";
         if (member.value.type() != simdjson::dom::element_type::OBJECT) continue;
+        std::string text;
+        if (append_answer_json(text, member.value)) {
+          outcome.answer = std::move(text);
+          continue;
+        }
         nlohmann::json answer;
         if (!json_text::detail::build(member.value, answer)) return false;
         outcome.answer = answer_text(answer);

@@ -3,6 +3,7 @@
 // reads the text or leaves it to nlohmann.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "host/plugin_channels.hpp"
@@ -55,4 +56,25 @@ TEST_CASE("an answer that is not a send result fails the message, saying what ca
   const SendOutcome unknown = parse_send_result(R"({"status":"sent"})");
   CHECK(unknown.status == Status::failed);
   CHECK(unknown.error == "the plugin answered an unknown status 'sent'");
+}
+
+TEST_CASE("a provider's answer is stored exactly as nlohmann writes it, whatever it holds") {
+  // Written straight from simdjson's document (or, with a floating-point number, through
+  // nlohmann's tree): either way the bytes nlohmann's compact dump gives.
+  for (const std::string answer : {
+           R"({})",
+           R"({"reply":"250 2.0.0 OK queued","code":250})",
+           R"({"z":1,"a":{"y":[],"b":{},"a":[{"d":1,"c":2}]},"m":null,"t":true,"f":false})",
+           R"({"b":1,"a":2,"b":3,"a":{"x":1,"x":[2]}})",
+           R"({"big":18446744073709551615,"low":-9223372036854775808,"zero":0,"neg":-12})",
+           R"({"text":"quote \" backslash \\ tab \t line \n ctl \u0001 del \u007f slash \/ Zoé €"})",
+           R"({"é":1,"e":2,"E":3,"":4,"ab":5,"a":6})",
+           R"({"rate":2.5,"list":[1e3,0.1,-0.0,1.0]})",
+           R"({"sid":"SM123","error_code":null,"price":"-0.0075","num_segments":"1"})",
+       }) {
+    INFO(answer);
+    const SendOutcome got = parse_send_result(R"({"status":"delivered","answer":)" + answer + "}");
+    CHECK(got.status == Status::delivered);
+    CHECK(got.answer == nlohmann::json::parse(answer).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
 }
