@@ -194,7 +194,11 @@ class EmailChannel final : public parcours::Channel {
   // The server's answer as a result: 250 delivered, 5xx failed, the rest retried.
   static SendResult result_of(const parcours::email::SmtpOutcome& outcome, const std::string& message_id) {
     using Kind = parcours::email::SmtpOutcome::Kind;
-    json answer{{"reply", outcome.reply}, {"code", outcome.code}};
+    // Built member by member: nlohmann's initializer lists copy every value twice.
+    json answer(json::value_t::object);
+    auto& members = answer.get_ref<json::object_t&>();
+    members.emplace("code", outcome.code);
+    members.emplace("reply", outcome.reply);
     switch (outcome.kind) {
       case Kind::accepted: return SendResult::delivered(message_id).with_answer(std::move(answer));
       case Kind::permanent: return SendResult::failed(outcome.error).with_answer(std::move(answer));

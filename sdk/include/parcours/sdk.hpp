@@ -215,11 +215,61 @@ inline std::string dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Appends `text` as a JSON string, escaped as dump() escapes it.
+// Appends `text` as a JSON string, escaped as dump() escapes it. Printable ASCII
+// without a quote or backslash (an SMTP reply, a provider's id) is copied as it is;
+// anything else goes through nlohmann's serializer.
 inline void append_json_string(std::string& out, const std::string& text) {
+  bool plain = true;
+  for (const char c : text) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
   nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char>(out), ' ',
                                                       nlohmann::json::error_handler_t::replace);
   writer.dump(nlohmann::json(text), false, false, 0);
+}
+
+// Appends `value` as dump() writes it: a send result's answer crosses the plugin
+// boundary with every message, and nlohmann's serializer costs more to set up than such
+// a small object costs to write. Objects come out in their (sorted) order, strings and
+// integers here, a floating-point number through nlohmann's own algorithm.
+inline void append_json(std::string& out, const nlohmann::json& value) {
+  using Type = nlohmann::json::value_t;
+  switch (value.type()) {
+    case Type::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [name, member] : value.get_ref<const nlohmann::json::object_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, name);
+        out += ':';
+        append_json(out, member);
+      }
+      out += '}';
+      return;
+    }
+    case Type::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case Type::string: append_json_string(out, value.get_ref<const std::string&>()); return;
+    case Type::number_integer: out += std::to_string(value.get<std::int64_t>()); return;
+    case Type::number_unsigned: out += std::to_string(value.get<std::uint64_t>()); return;
+    case Type::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case Type::null: out += "null"; return;
+    default: out += dump(value); return;  // floating point, binary, discarded
+  }
 }
 
 }  // namespace detail
@@ -571,7 +621,7 @@ class SendResult {
     out += '{';
     if (!answer_.empty()) {
       out += "\"answer\":";
-      out += detail::dump(answer_);
+      detail::append_json(out, answer_);
       out += ',';
     }
     if (!error_.empty()) {

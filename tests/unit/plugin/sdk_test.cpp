@@ -65,6 +65,19 @@ TEST_CASE("SendResult's text is its JSON document's dump(), byte for byte, whate
       SendResult::failed("Zoé, Noël"),
       SendResult::failed(invalid_utf8).with_answer(json{{"text", invalid_utf8}}),
       SendResult::delivered(invalid_utf8),
+      // Answers of every kind, written by the SDK's own writer (floats by nlohmann's).
+      SendResult::delivered("sid").with_answer(json{{"z", json::object()},
+                                                    {"y", json::array()},
+                                                    {"x", {{"b", {1, {2, 3}, json::object()}}, {"a", false}}},
+                                                    {"w", -9223372036854775807LL - 1},
+                                                    {"v", 18446744073709551615ULL},
+                                                    {"u", nullptr},
+                                                    {"p", "C:\\path\\only backslashes"},
+                                                    {"t", true},
+                                                    {"s", "quote \" backslash \\ del \x7f ctl \x1f tab \t"},
+                                                    {"r", {1.0, -0.0, 1e100, 0.1, 2.5}},
+                                                    {"q\"k\u00e9y", "é"}}),
+      SendResult::failed("x").with_answer(json{{"bad \xff", invalid_utf8}, {"", ""}}),
   };
   for (const auto& result : results) {
     const auto expected = result.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
