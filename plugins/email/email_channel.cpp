@@ -46,8 +46,12 @@ std::string lower(std::string text) {
 // letters, digits and - . _ only.
 std::string safe_token(const std::string& key) {
   std::string out;
-  for (const char c : key)
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ? c : '_';
+  out.reserve(key.size());
+  for (const char c : key) {
+    // ASCII only (std::isalnum would ask the locale, and accept its letters).
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    out += alnum || c == '-' || c == '.' || c == '_' ? c : '_';
+  }
   while (!out.empty() && out.front() == '.') out.erase(out.begin());
   return out.empty() ? "message" : out;
 }
