@@ -765,6 +765,13 @@ std::vector<IngestOutcome> Engine::ingest_many(const std::vector<IngestRequest>&
         return;
       }
       Activation activation(*this, tx, now);
+      if (observer_ != nullptr) {
+        // Room for an entry and its first step per event: growing the list one doubling
+        // at a time moved every action again, inside the transaction.
+        std::size_t events = 0;
+        for (const auto& request : records) events += request.size();
+        activation.actions().reserve(2 * events);
+      }
       for (std::size_t r = 0; r < requests.size(); ++r)
         if (clients[r] != nullptr)
           outcomes[r].result = activation.ingest_all(*clients[r], records[r], requests[r].events);
@@ -801,7 +808,9 @@ std::size_t Engine::run_due_timers(std::size_t limit, MessageTaker* taker) {
     }
     Activation activation(*this, tx, now);
     activation.take_messages_with(taker);
-    for (auto& enrollment : tx.due_enrollments(now, limit)) {
+    auto due = tx.due_enrollments(now, limit);
+    if (observer_ != nullptr) activation.actions().reserve(2 * due.size());  // a step and what follows it
+    for (auto& enrollment : due) {
       const ClientJourneys* client = this->client(enrollment.client);
       if (client == nullptr) {
         enrollment.wake_at.reset();  // a client removed from the config: its timers die with it
