@@ -181,8 +181,8 @@ SendOutcome parse_send_result_tree(const std::string& result_json) {
 
 // Every message's answer comes through here: its members are read straight from
 // simdjson's document, and the provider's `answer` is written as nlohmann writes it
-// (built as a tree only when it holds a floating-point number). The same outcome as parse_send_result_tree, where a
-// member given twice counts as its last.
+// (built as a tree only when it holds a floating-point number). The same outcome as
+// parse_send_result_tree, where a member given twice counts as its last.
 SendOutcome parse_send_result(const std::string& result_json) {
   SendOutcome outcome;
   std::optional<std::string_view> status;
