@@ -23,6 +23,7 @@
 
 #include <unistd.h>
 
+#include "ascii.hpp"
 #include "mime_message.hpp"
 #include "smtp_transport.hpp"
 
@@ -38,7 +39,7 @@ using parcours::SettingError;
 using parcours::email::Mailbox;
 
 std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : text) c = parcours::email::ascii_lower(c);
   return text;
 }
 
@@ -47,11 +48,7 @@ std::string lower(std::string text) {
 std::string safe_token(const std::string& key) {
   std::string out;
   out.reserve(key.size());
-  for (const char c : key) {
-    // ASCII only (std::isalnum would ask the locale, and accept its letters).
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    out += alnum || c == '-' || c == '.' || c == '_' ? c : '_';
-  }
+  for (const char c : key) out += parcours::email::ascii_alnum(c) || c == '-' || c == '.' || c == '_' ? c : '_';
   while (!out.empty() && out.front() == '.') out.erase(out.begin());
   return out.empty() ? "message" : out;
 }

@@ -5,14 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ascii.hpp"
+
 namespace parcours::email {
 namespace {
-
-// ASCII letters to lower case, nothing else: HTML's names are ASCII, and std::tolower
-// asks the locale for every byte.
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -201,11 +197,7 @@ class Converter {
     const std::string_view whole = html.substr(at + 1, end - at - 1);
     const bool closing = !whole.empty() && whole.front() == '/';
     std::size_t name_end = closing ? 1 : 0;
-    // Tag names are ASCII letters and digits (std::isalnum would ask the locale).
-    const auto name_char = [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    };
-    while (name_end < whole.size() && name_char(whole[name_end])) ++name_end;
+    while (name_end < whole.size() && ascii_alnum(whole[name_end])) ++name_end;
     const std::string lowered = lower(whole.substr(closing ? 1 : 0, name_end - (closing ? 1 : 0)));
     const std::string_view name = lowered;
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ascii.hpp"
 #include "html_to_text.hpp"
 
 namespace parcours::email {
@@ -89,8 +90,7 @@ std::string folded(const std::string& text, std::size_t first_line_used) {
 
 bool is_atext_phrase(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return std::isalnum(c) || std::string_view(" !#$%&'*+-/=?^_`{|}~").find(ch) != std::string_view::npos;
+    return ascii_alnum(ch) || std::string_view(" !#$%&'*+-/=?^_`{|}~").find(ch) != std::string_view::npos;
   });
 }
 
