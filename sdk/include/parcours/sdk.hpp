@@ -55,6 +55,7 @@
 
 #include <nlohmann/json.hpp>
 #include <parcours/json_parse.hpp>
+#include <parcours/json_write.hpp>
 
 namespace parcours {
 
@@ -230,46 +231,6 @@ inline void append_json_string(std::string& out, const std::string& text) {
   nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char>(out), ' ',
                                                       nlohmann::json::error_handler_t::replace);
   writer.dump(nlohmann::json(text), false, false, 0);
-}
-
-// Appends `value` as dump() writes it: a send result's answer crosses the plugin
-// boundary with every message, and nlohmann's serializer costs more to set up than such
-// a small object costs to write. Objects come out in their (sorted) order, strings and
-// integers here, a floating-point number through nlohmann's own algorithm.
-inline void append_json(std::string& out, const nlohmann::json& value) {
-  using Type = nlohmann::json::value_t;
-  switch (value.type()) {
-    case Type::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [name, member] : value.get_ref<const nlohmann::json::object_t&>()) {
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, name);
-        out += ':';
-        append_json(out, member);
-      }
-      out += '}';
-      return;
-    }
-    case Type::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
-        if (!first) out += ',';
-        first = false;
-        append_json(out, item);
-      }
-      out += ']';
-      return;
-    }
-    case Type::string: append_json_string(out, value.get_ref<const std::string&>()); return;
-    case Type::number_integer: out += std::to_string(value.get<std::int64_t>()); return;
-    case Type::number_unsigned: out += std::to_string(value.get<std::uint64_t>()); return;
-    case Type::boolean: out += value.get<bool>() ? "true" : "false"; return;
-    case Type::null: out += "null"; return;
-    default: out += dump(value); return;  // floating point, binary, discarded
-  }
 }
 
 }  // namespace detail
@@ -621,7 +582,8 @@ class SendResult {
     out += '{';
     if (!answer_.empty()) {
       out += "\"answer\":";
-      detail::append_json(out, answer_);
+      // A send result's answer crosses the plugin boundary with every message.
+      json_text::append_json(out, answer_, detail::append_json_string);
       out += ',';
     }
     if (!error_.empty()) {
