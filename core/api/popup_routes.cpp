@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "host/runtime.hpp"
+#include "store/store.hpp"
 
 namespace parcours::api {
 
@@ -123,6 +124,28 @@ HttpResponse list_popups(const host::Runtime& runtime, const config::ClientConfi
       HttpResponse::json(200, json{{"popups", popups}}.dump(-1, ' ', false, json::error_handler_t::replace)));
 }
 
+// A popup seen or clicked counts on the send step that queued it, as an email's open or
+// click does (tracking_routes.cpp): "opened" for seen, as in-app messages count it,
+// and "clicked". The plugin names the message by its key; the host adds the journey and
+// step, so that journeys and exports read them as they read an email's. An event
+// naming a message of another contact or channel is stored uncounted.
+void credit_send_steps(host::Service& service, const std::string& client, const std::string& channel,
+                       std::vector<engine::IncomingEvent>& events) {
+  for (auto& event : events) {
+    const char* counter = event.type == "popup.seen" ? "opened" : event.type == "popup.clicked" ? "clicked" : nullptr;
+    const auto key = event.properties.find("message");
+    if (counter == nullptr || key == event.properties.end() || !key->is_string()) continue;
+    std::optional<store::MessageRecord> message;
+    service.store().transact(
+        [&](store::Transaction& tx) { message = tx.find_message(client, key->get_ref<const std::string&>()); });
+    if (!message || message->journey.empty() || message->contact != event.contact || message->channel != channel)
+      continue;
+    event.properties["journey"] = message->journey;
+    event.properties["step"] = message->step;
+    event.counts = engine::StepCount{message->journey, message->step, counter, {}};
+  }
+}
+
 // POST .../{popup}/seen|clicked: the instance that knows the popup records it and
 // answers the events, stored here for the client.
 HttpResponse record_action(host::Service& service, const host::Runtime& runtime, const config::ClientConfig& client,
@@ -148,6 +171,7 @@ HttpResponse record_action(host::Service& service, const host::Runtime& runtime,
                                  "the popup channel answered events the host cannot store; the log "
                                  "has the details");
     }
+    credit_send_steps(service, client.id, name, events);
     const auto result = events.empty() ? engine::IngestResult{} : service.ingest(client.id, events);
     if (const auto body = answer.find("body"); body != answer.end() && !body->is_null())
       return HttpResponse::json(status, body->dump(-1, ' ', false, json::error_handler_t::replace));

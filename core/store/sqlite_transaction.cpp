@@ -376,6 +376,17 @@ std::size_t SqliteTransaction::requeue_sent_messages(TimeMs now) {
   return static_cast<std::size_t>(use->changes());
 }
 
+std::optional<MessageRecord> SqliteTransaction::find_message(std::string_view client,
+                                                             std::string_view idempotency_key) {
+  // Rare (a popup seen or clicked): prepared when used. The key's UNIQUE index finds it.
+  Statement select(connection_,
+                   select_from(kMessageColumns, "FROM messages WHERE idempotency_key = ?1 AND client = ?2"));
+  select.bind(1, idempotency_key);
+  select.bind(2, client);
+  if (!select.step()) return std::nullopt;
+  return read_message(connection_, select);
+}
+
 std::vector<MessageRecord> SqliteTransaction::contact_messages(std::string_view client, std::string_view contact,
                                                                std::size_t limit) {
   // Rare (the contacts API): prepared when used rather than kept with the hot ones.

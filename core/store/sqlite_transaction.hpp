@@ -45,6 +45,7 @@ class SqliteTransaction final : public Transaction {
   std::vector<MessageRecord> due_messages(TimeMs now, std::size_t limit) override;
   std::optional<TimeMs> next_message_due() override;
   std::size_t requeue_sent_messages(TimeMs now) override;
+  std::optional<MessageRecord> find_message(std::string_view client, std::string_view idempotency_key) override;
   std::vector<MessageRecord> contact_messages(std::string_view client, std::string_view contact,
                                               std::size_t limit) override;
   std::size_t erase_contact(std::string_view client, std::string_view contact) override;

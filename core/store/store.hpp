@@ -169,6 +169,9 @@ class Transaction {
   // provider that honours idempotency keys drops the repeat. Returns how many. Called
   // by a host at start-up, before it dispatches.
   virtual std::size_t requeue_sent_messages(TimeMs now) = 0;
+  // The client's message with this idempotency key, if there is one (a channel's
+  // events name their message by it: the popup channel's seen and clicked).
+  virtual std::optional<MessageRecord> find_message(std::string_view client, std::string_view idempotency_key) = 0;
   // The contact's latest messages, most recently updated first, at most `limit`.
   virtual std::vector<MessageRecord> contact_messages(std::string_view client, std::string_view contact,
                                                       std::size_t limit) = 0;

@@ -158,7 +158,9 @@ class PopupChannel final : public parcours::Channel {
       const auto popup = queue_.mark(client, channel_, contact, id,
                                      action == "seen" ? PopupAction::seen : PopupAction::clicked, now_ms());
       if (!popup) return parcours::Response::refuse(404, "no popup '" + id + "' for contact '" + contact + "'");
-      json properties{{"popup", popup->id}, {"channel", channel_}};
+      // `message` is the host's key for the send: the host adds the journey and step,
+      // and counts the step's popup seen ("opened") or clicked.
+      json properties{{"popup", popup->id}, {"channel", channel_}, {"message", popup->idempotency_key}};
       if (action == "clicked" && !popup->content.cta_url.empty()) properties["url"] = popup->content.cta_url;
       // One event per popup and action, however often the browser reports it: the
       // host stores a repeated event id once.

@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS popups_by_contact ON popups (client, channel, contact
 )sql";
 
 constexpr const char* kColumns =
-    "id, contact, title, html, text, cta_text, cta_url, exit_intent, created_ms, expires_ms";
+    "id, contact, title, html, text, cta_text, cta_url, exit_intent, created_ms, expires_ms, idempotency_key";
 
 struct Finalize {
   void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -102,6 +102,7 @@ QueuedPopup read_popup(const Query& query) {
   popup.content.exit_intent = query.integer(7) != 0;
   popup.created_ms = query.integer(8);
   popup.expires_ms = query.integer(9);
+  popup.idempotency_key = query.text(10);
   return popup;
 }
 

@@ -52,6 +52,7 @@ struct QueuedPopup {
   PopupContent content;
   std::int64_t created_ms = 0;
   std::int64_t expires_ms = 0;
+  std::string idempotency_key;  // the host's message that queued it
 };
 
 enum class PopupAction { seen, clicked };

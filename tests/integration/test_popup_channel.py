@@ -87,7 +87,7 @@ on = "popup.seen"
 reentry = "always"
 [[steps]]
 send = "log"
-text = "seen {{event.popup}}"
+text = "seen {{event.popup}} of {{event.journey}} step {{event.step}}"
 """
 
 
@@ -403,7 +403,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("POST seen is 202: one popup.seen event stored for the client, with CORS",
           status == 202 and json.loads(body) == {"accepted": 1, "duplicates": 0} and
           header(headers, "Access-Control-Allow-Origin") == origin, R(status, body))
-    check("... which a journey reacts to", eventually(lambda: f"seen {popup.get('id')}" in log_lines(root)),
+    check("... which a journey reacts to, told the journey and step that queued the popup",
+          eventually(lambda: f"seen {popup.get('id')} of offer step step 1" in log_lines(root)),
           R(0, str(log_lines(root))))
     status, body, _ = action("ann", popup.get("id"), "seen")
     check("a second seen is a duplicate of the same event", status == 202 and json.loads(body)["duplicates"] == 1,
@@ -420,6 +421,11 @@ with tempfile.TemporaryDirectory() as tmp:
     expected = f"clicked {popup.get('id')} on popup, going to https://www.shop.test/cart?u=ann&x=1"
     check("... which the waiting journey receives, with the popup, channel and url",
           eventually(lambda: expected in log_lines(root)), R(0, str(log_lines(root)) + " expected " + expected))
+    status, body, _ = host.request("GET", "/v1/clients/shop/journeys/offer", token=KEY)
+    sent_step = {s["step"]: s for s in json.loads(body)["steps"]}.get("step 1", {}) if status == 200 else {}
+    check("the popup's send step counts it opened (seen) once and clicked once, as an email's",
+          (sent_step.get("delivered"), sent_step.get("opened"), sent_step.get("clicked")) == (1, 1, 1),
+          R(status, body))
 
     # --- /popup.js --------------------------------------------------------------------
     status, body, headers = host.request("GET", "/popup.js")
@@ -504,7 +510,7 @@ with tempfile.TemporaryDirectory() as tmp:
               modal is not None and modal["focused"] == "cta" and modal["cta"]["text"] == "Back to my cart" and
               modal["cta"]["href"] == origin + "/cart/carl", R(0, str(modal)))
         check("... and reported it seen (the seen journey logged it)",
-              eventually(lambda: f"seen {carl_popup}" in log_lines(root)), R(0, str(log_lines(root))))
+              eventually(lambda: f"seen {carl_popup} of offer step step 1" in log_lines(root)), R(0, str(log_lines(root))))
         if modal is not None:
             browser.click(modal["cta"]["x"], modal["cta"]["y"])
         check("a real click on the call to action reaches the host as popup.clicked (the waiting journey logs it)",
@@ -530,7 +536,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check("when the pointer leaves the page through the top, the exit-intent popup is shown",
               modal is not None and modal["popup"] == dana_popup and modal["title"] == "Before you go",
               R(0, str(modal)))
-        check("... and reported seen", eventually(lambda: f"seen {dana_popup}" in log_lines(root)),
+        check("... and reported seen", eventually(lambda: f"seen {dana_popup} of exit step step 1" in log_lines(root)),
               R(0, str(log_lines(root))))
         browser.key("Escape", "Escape")
         check("Escape closes it", browser.wait_for(f"!document.querySelector('[data-parcours-popup]')", 5) is True,

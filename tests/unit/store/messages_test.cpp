@@ -87,6 +87,27 @@ TEST_CASE("update_message writes status, reason, attempts and times") {
   CHECK(read(store, [](Transaction& tx) { return tx.due_messages(8000, 10); }).empty());
 }
 
+TEST_CASE("find_message finds a client's message by its idempotency key, and no other client's") {
+  SqliteStore store(":memory:");
+  auto message = make_message("k1", MessageStatus::sent, 3000, "c2", "popup");
+  auto other = make_message("k2");
+  other.client = "globex";
+  store.transact([&](Transaction& tx) {
+    tx.insert_message(message);
+    tx.insert_message(other);
+  });
+  message.status = MessageStatus::delivered;
+  message.provider_id = "p-1";  // the popup's id, as a channel answers it
+  store.transact([&](Transaction& tx) { tx.update_message(message); });
+  const auto found = read(store, [](Transaction& tx) { return tx.find_message("acme", "k1"); });
+  REQUIRE(found.has_value());
+  check_same_message(*found, message);
+  CHECK(found->provider_id == "p-1");
+  CHECK_FALSE(read(store, [](Transaction& tx) { return tx.find_message("acme", "k2"); }).has_value());
+  CHECK(read(store, [](Transaction& tx) { return tx.find_message("globex", "k2"); }).has_value());
+  CHECK_FALSE(read(store, [](Transaction& tx) { return tx.find_message("acme", "k3"); }).has_value());
+}
+
 TEST_CASE("updating a message that does not exist throws a StoreError naming it") {
   SqliteStore store(":memory:");
   auto ghost = make_message("ghost-key");
