@@ -2,7 +2,8 @@
 // Audience, and forwards conversion events to the Conversions API. A journey step
 // `send = "ads"` with `audience = "<id>"` puts the contact in that audience; with
 // `action = "remove"` it takes the contact out; with `event_name = "Purchase"` it
-// reports a conversion for the contact to the channel's pixel (dataset) instead.
+// reports a conversion for the contact to the channel's pixel (dataset) instead, with
+// its `value`, `currency` and `order_id` when the step gives them.
 //
 // What matters here:
 //  - contacts are matched by their hashed email and phone (contact_identifiers.hpp);
@@ -160,6 +161,19 @@ class FacebookAdsChannel final : public parcours::Channel {
     if (!event_name.empty() && (!audience.empty() || action == "remove"))
       return "a step either changes an audience ('audience', 'action') or reports a conversion ('event_name'), "
              "not both: split it into two steps";
+    const std::string value = param_text(params, "value");
+    const std::string currency = param_text(params, "currency");
+    const std::string order_id = param_text(params, "order_id");
+    if (event_name.empty() && (!value.empty() || !currency.empty() || !order_id.empty()))
+      return "parameters 'value', 'currency' and 'order_id' describe a conversion: give the step an 'event_name' "
+             "too, e.g. \"Purchase\"";
+    try {
+      // A templated value or currency is checked once rendered; until then it stands
+      // for a good one, so that what it lacks (a value without a currency) still shows.
+      fb::custom_data(templated(value) ? "0" : value, templated(currency) ? "EUR" : currency, order_id);
+    } catch (const std::invalid_argument& refusal) {
+      return refusal.what();
+    }
     return std::nullopt;
   }
 
@@ -175,10 +189,17 @@ class FacebookAdsChannel final : public parcours::Channel {
       if (pixel_id_.empty())
         return SendResult::failed("the step reports a conversion ('event_name') but channel '" + message.channel +
                                   "' has no 'pixel_id': set it to the pixel (dataset) id from Events Manager");
+      nlohmann::json custom_data;
+      try {
+        custom_data = fb::custom_data(param_text(message.params, "value"), param_text(message.params, "currency"),
+                                      param_text(message.params, "order_id"));
+      } catch (const std::invalid_argument& refusal) {
+        return SendResult::failed(refusal.what());  // as rendered for this contact: no retry mends it
+      }
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(host_.now().time_since_epoch()).count();
       return events_.submit(pixel_id_,
                             fb::conversion_event(event_name, seconds, message.idempotency_key, action_source_, member,
-                                                 fb::sha256_hex(message.contact.id)));
+                                                 fb::sha256_hex(message.contact.id), std::move(custom_data)));
     }
 
     std::string audience = param_text(message.params, "audience");
@@ -353,5 +374,9 @@ PARCOURS_PLUGIN(FacebookAdsChannel,
     {"action", parcours::Type::string, parcours::defaults_to("add"), "\"add\" the contact to the audience or \"remove\" it"},
     {"event_name", parcours::Type::string, parcours::optional,
      "Reports this conversion (e.g. \"Purchase\") to the pixel instead of changing an audience"},
+    {"value", parcours::Type::string, parcours::optional,
+     "The conversion's value as a number, e.g. \"89.90\" or \"{{event.total}}\" (needs 'currency')"},
+    {"currency", parcours::Type::string, parcours::optional, "ISO 4217 code of the value, e.g. \"EUR\""},
+    {"order_id", parcours::Type::string, parcours::optional, "The order's id, e.g. \"{{event.order_id}}\""},
   })
 // clang-format on

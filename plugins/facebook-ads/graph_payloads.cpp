@@ -1,5 +1,10 @@
 #include "graph_payloads.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
 namespace parcours::facebook_ads {
 namespace {
 
@@ -82,7 +87,8 @@ const std::vector<std::string>& action_sources() {
 
 nlohmann::json conversion_event(const std::string& event_name, std::int64_t event_time_seconds,
                                 const std::string& event_id, const std::string& action_source,
-                                const AudienceMember& person, const std::string& external_id_sha256) {
+                                const AudienceMember& person, const std::string& external_id_sha256,
+                                nlohmann::json custom_data) {
   json user_data = json::object();
   if (!person.email_sha256.empty()) user_data["em"] = json::array({person.email_sha256});
   if (!person.phone_sha256.empty()) user_data["ph"] = json::array({person.phone_sha256});
@@ -92,7 +98,40 @@ nlohmann::json conversion_event(const std::string& event_name, std::int64_t even
              {"action_source", action_source},
              {"user_data", std::move(user_data)}};
   if (!event_id.empty()) event["event_id"] = event_id;
+  if (custom_data.is_object() && !custom_data.empty()) event["custom_data"] = std::move(custom_data);
   return event;
+}
+
+nlohmann::json custom_data(const std::string& value, const std::string& currency, const std::string& order_id) {
+  json data = json::object();
+  if (!value.empty()) {
+    // from_chars: a dot is the decimal point whatever the locale, and the whole text
+    // must be the number ("12 EUR" or "1,5" are refused rather than cut short).
+    double amount = 0;
+    const char* end = value.data() + value.size();
+    const auto [stop, error] = std::from_chars(value.data(), end, amount);
+    if (error != std::errc() || stop != end || !std::isfinite(amount))
+      throw std::invalid_argument(
+          "parameter 'value' must be a number such as \"89.90\" (a dot before the "
+          "decimals, no currency sign), not \"" +
+          value + "\"");
+    if (currency.empty())
+      throw std::invalid_argument(
+          "parameter 'value' needs a 'currency': Meta counts a value only with its "
+          "ISO 4217 code, e.g. currency = \"EUR\"");
+    data["value"] = amount;
+  }
+  if (!currency.empty()) {
+    if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(),
+                                             [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }))
+      throw std::invalid_argument("parameter 'currency' must be a three-letter ISO 4217 code such as \"EUR\", not \"" +
+                                  currency + "\"");
+    std::string code = currency;
+    for (char& c : code) c = static_cast<char>(c >= 'a' ? c - 'a' + 'A' : c);
+    data["currency"] = code;
+  }
+  if (!order_id.empty()) data["order_id"] = order_id;
+  return data;
 }
 
 std::optional<EventsAnswer> parse_events_answer(std::string_view body) {

@@ -9,7 +9,8 @@
 //    "num_invalid_entries", "invalid_entry_samples": {string: string}}.
 //  - Conversions API events (POST {pixel_id}/events): `data` = [{"event_name",
 //    "event_time" (Unix seconds), "event_id", "action_source", "user_data": {"em":
-//    [sha256], "ph": [sha256], "external_id": [sha256]}}]. The answer:
+//    [sha256], "ph": [sha256], "external_id": [sha256]}, "custom_data": {"value",
+//    "currency", "order_id"}}] (custom_data only when the step gives it). The answer:
 //    {"events_received", "messages", "fbtrace_id"}.
 //
 // Pure functions: tests/unit/plugins/facebook-ads/ checks them.
@@ -54,10 +55,19 @@ std::optional<std::string> invalid_sample_for(const UsersAnswer& answer, const A
 // Parameters", action_source).
 const std::vector<std::string>& action_sources();
 
-// One Conversions API server event. `event_id` lets Meta deduplicate a retried event.
+// One Conversions API server event. `event_id` lets Meta deduplicate a retried event;
+// `custom_data` (from custom_data() below) is left out when empty.
 nlohmann::json conversion_event(const std::string& event_name, std::int64_t event_time_seconds,
                                 const std::string& event_id, const std::string& action_source,
-                                const AudienceMember& person, const std::string& external_id_sha256);
+                                const AudienceMember& person, const std::string& external_id_sha256,
+                                nlohmann::json custom_data = nlohmann::json::object());
+
+// A conversion's custom_data (Meta's "Custom Data Parameters"), from a step's rendered
+// parameters: `value` a decimal number as text ("89.90"; what "{{event.total}}" gives),
+// `currency` an ISO 4217 code (upper-cased), `order_id` as given. Meta counts a value
+// only with its currency, so a value without one is refused. Empty strings are absent.
+// Throws std::invalid_argument naming the parameter and what it expects.
+nlohmann::json custom_data(const std::string& value, const std::string& currency, const std::string& order_id);
 
 struct EventsAnswer {
   std::int64_t events_received = 0;

@@ -54,7 +54,8 @@ JOURNEYS = {
     "audience-add": 'name = "Sign-ups into the audience"\n[entry]\non = "signed_up"\n'
                     '[[steps]]\nsend = "ads"\n',
     "audience-remove": '[entry]\non = "unsubscribed"\n[[steps]]\nsend = "ads"\naction = "remove"\n',
-    "purchase": '[entry]\non = "order.completed"\n[[steps]]\nsend = "ads"\nevent_name = "Purchase"\n',
+    "purchase": '[entry]\non = "order.completed"\n[[steps]]\nsend = "ads"\nevent_name = "Purchase"\n'
+                'value = "{{event.total}}"\ncurrency = "eur"\norder_id = "{{event.order}}"\n',
     "expired": '[entry]\non = "expired.test"\n[[steps]]\nsend = "ads"\naudience = "2002"\n',
     "limited": '[entry]\non = "limited.test"\n[[steps]]\nsend = "ads"\naudience = "3003"\n',
     "hanging": '[entry]\non = "hang.test"\n[[steps]]\nsend = "ads"\naudience = "4004"\n',
@@ -140,7 +141,8 @@ with tempfile.TemporaryDirectory() as tmp:
           len(deletes()) <= 2, R(len(deletes()), str(rows(deletes()))))
 
     # --- a conversion to the Conversions API --------------------------------------------
-    host.events({"type": "order.completed", "contact": "c-4", "properties": {"total": 42}}, token=KEY, client="shop")
+    host.events({"type": "order.completed", "contact": "c-4", "properties": {"total": 42.5, "order": "o-42"}},
+                token=KEY, client="shop")
     events_calls = lambda: graph.calls("POST", "/v19.0/%s/events" % PIXEL)
     eventually(lambda: len(events_calls()) == 1)
     sent_events = json.loads(events_calls()[0][2]["data"]) if events_calls() else [{}]
@@ -149,11 +151,23 @@ with tempfile.TemporaryDirectory() as tmp:
           sent_events[0].get("event_time") == calendar.timegm((2026, 11, 23, 10, 0, 0)) and
           sent_events[0].get("user_data", {}).get("em") == [sha256("user4@example.test")] and
           sent_events[0].get("event_id"), R(0, str(sent_events)))
+    check("... and its custom_data: the value rendered from the event, the currency upper-cased, the order id",
+          sent_events[0].get("custom_data") == {"value": 42.5, "currency": "EUR", "order_id": "o-42"},
+          R(0, str(sent_events)))
     check("... and the message is delivered",
           eventually(lambda: message_of(host, "c-4", "purchase").get("status") == "delivered"),
           R(0, str(messages(host, "c-4"))))
 
     # --- errors ---------------------------------------------------------------------------
+    host.events({"type": "order.completed", "contact": "c-3", "properties": {"total": "n/a", "order": "o-43"}},
+                token=KEY, client="shop")
+    eventually(lambda: message_of(host, "c-3", "purchase").get("status") == "failed")
+    bad_value = message_of(host, "c-3", "purchase")
+    check("a conversion whose value renders as no number fails for good before any request, saying why",
+          bad_value.get("status") == "failed" and bad_value.get("attempts") == 1 and
+          "'value' must be a number" in bad_value.get("reason", "") and "\"n/a\"" in bad_value.get("reason", "") and
+          len(events_calls()) == 1, R(0, str(bad_value)))
+
     host.events({"type": "expired.test", "contact": "c-5"}, token=KEY, client="shop")
     eventually(lambda: message_of(host, "c-5", "expired").get("status") == "failed")
     expired = message_of(host, "c-5", "expired")
@@ -213,6 +227,21 @@ with tempfile.TemporaryDirectory() as tmp:
           r.returncode == 1 and "audience-remove.toml" in r.stderr and "'action' must be \"add\" or \"remove\"" in
           r.stderr, r)
     journey.write_text(good)
+    purchase = client_dir / "journeys/purchase.toml"
+    good = purchase.read_text()
+    purchase.write_text(good.replace('value = "{{event.total}}"', 'value = "12 EUR"'))
+    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    check("validate refuses a conversion value that is not a number, naming the journey file",
+          r.returncode == 1 and "purchase.toml" in r.stderr and "'value' must be a number" in r.stderr, r)
+    purchase.write_text(good.replace('currency = "eur"\n', ""))
+    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    check("... and a value without its currency", r.returncode == 1 and "purchase.toml" in r.stderr and
+          "'value' needs a 'currency'" in r.stderr, r)
+    purchase.write_text(good.replace('event_name = "Purchase"\n', ""))
+    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    check("... and a value on a step that reports no conversion", r.returncode == 1 and "purchase.toml" in r.stderr
+          and "give the step an 'event_name'" in r.stderr, r)
+    purchase.write_text(good)
 
     client = client_dir / "client.toml"
     settings = client.read_text()

@@ -5,6 +5,7 @@
 using nlohmann::json;
 using parcours::facebook_ads::AudienceMember;
 using parcours::facebook_ads::conversion_event;
+using parcours::facebook_ads::custom_data;
 using parcours::facebook_ads::invalid_sample_for;
 using parcours::facebook_ads::parse_events_answer;
 using parcours::facebook_ads::parse_users_answer;
@@ -57,4 +58,37 @@ TEST_CASE("a conversion event carries its name, time in seconds, id for deduplic
   CHECK(answer->events_received == 2);
   CHECK(answer->fbtrace_id == "ABc");
   CHECK_FALSE(parse_events_answer(R"({"error": {}})"));
+}
+
+TEST_CASE("a conversion's custom_data: the value a number, the currency upper-cased, the order id as given") {
+  CHECK(custom_data("", "", "") == json::object());
+  CHECK(custom_data("89.90", "eur", "o-17") == json{{"value", 89.9}, {"currency", "EUR"}, {"order_id", "o-17"}});
+  CHECK(custom_data("42", "USD", "") == json{{"value", 42.0}, {"currency", "USD"}});
+  CHECK(custom_data("-5.5", "EUR", "")["value"] == -5.5);  // a refund
+  CHECK(custom_data("", "", "o-18") == json{{"order_id", "o-18"}});
+  const json event =
+      conversion_event("Purchase", 1764669600, "m-1", "website", {kEmail, ""}, "", custom_data("10", "GBP", ""));
+  CHECK(event["custom_data"] == json{{"value", 10.0}, {"currency", "GBP"}});
+  CHECK_FALSE(conversion_event("Lead", 1764669600, "m-2", "website", {kEmail, ""}, "").contains("custom_data"));
+}
+
+TEST_CASE("custom_data refuses a value that is not a number, a value without a currency, and a bad currency") {
+  const auto refusal = [](const std::string& value, const std::string& currency) {
+    try {
+      custom_data(value, currency, "");
+    } catch (const std::invalid_argument& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  for (const char* value : {"12 EUR", "1,5", "abc", "€12", "inf", "nan", " 12", "0x1p3"}) {
+    INFO(value);
+    CHECK(refusal(value, "EUR").find("parameter 'value' must be a number") != std::string::npos);
+  }
+  CHECK(refusal("12", "").find("'value' needs a 'currency'") != std::string::npos);
+  for (const char* currency : {"EURO", "E1R", "€", "eu"}) {
+    INFO(currency);
+    CHECK(refusal("12", currency).find("parameter 'currency' must be a three-letter ISO 4217 code") !=
+          std::string::npos);
+  }
 }
