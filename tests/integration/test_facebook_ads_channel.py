@@ -219,38 +219,37 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the access token appears nowhere in the host's log", TOKEN not in log, R(0, ""))
 
     # --- validate: refusals naming the file ---------------------------------------------------
+    def refused_with(path, text):
+        """validate on the config with `path` holding `text`, the file then restored."""
+        good = path.read_text()
+        path.write_text(text)
+        try:
+            return subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True,
+                                  text=True)
+        finally:
+            path.write_text(good)
+
     journey = client_dir / "journeys/audience-remove.toml"
-    good = journey.read_text()
-    journey.write_text(good.replace('action = "remove"', 'action = "delete"'))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(journey, journey.read_text().replace('action = "remove"', 'action = "delete"'))
     check("validate refuses an action other than add/remove, naming the journey file",
           r.returncode == 1 and "audience-remove.toml" in r.stderr and "'action' must be \"add\" or \"remove\"" in
           r.stderr, r)
-    journey.write_text(good)
     purchase = client_dir / "journeys/purchase.toml"
-    good = purchase.read_text()
-    purchase.write_text(good.replace('value = "{{event.total}}"', 'value = "12 EUR"'))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(purchase, purchase.read_text().replace('value = "{{event.total}}"', 'value = "12 EUR"'))
     check("validate refuses a conversion value that is not a number, naming the journey file",
           r.returncode == 1 and "purchase.toml" in r.stderr and "'value' must be a number" in r.stderr, r)
-    purchase.write_text(good.replace('currency = "eur"\n', ""))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(purchase, purchase.read_text().replace('currency = "eur"\n', ""))
     check("... and a value without its currency", r.returncode == 1 and "purchase.toml" in r.stderr and
           "'value' needs a 'currency'" in r.stderr, r)
-    purchase.write_text(good.replace('event_name = "Purchase"\n', ""))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(purchase, purchase.read_text().replace('event_name = "Purchase"\n', ""))
     check("... and a value on a step that reports no conversion", r.returncode == 1 and "purchase.toml" in r.stderr
           and "give the step an 'event_name'" in r.stderr, r)
-    purchase.write_text(good)
 
     client = client_dir / "client.toml"
-    settings = client.read_text()
-    client.write_text(settings.replace('access_token = "${FB_TOKEN}"\n', ""))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(client, client.read_text().replace('access_token = "${FB_TOKEN}"\n', ""))
     check("validate refuses a channel without access_token, naming client.toml and the setting",
           r.returncode == 1 and "client.toml" in r.stderr and "access_token" in r.stderr, r)
-    client.write_text(settings.replace("concurrency = 100", "concurrency = 100\nmax_batch = 20000"))
-    r = subprocess.run([binary, "validate", "--config", str(root / "config")], capture_output=True, text=True)
+    r = refused_with(client, client.read_text().replace("concurrency = 100", "concurrency = 100\nmax_batch = 20000"))
     check("validate refuses a max_batch above Meta's 10,000", r.returncode == 1 and "max_batch" in r.stderr, r)
     check("... and no validate output shows the token", TOKEN not in r.stdout + r.stderr, r)
 finish()
