@@ -10,6 +10,7 @@
 #include <latch>
 #include <memory>
 
+#include "api/channel_status_route.hpp"
 #include "api/contact_routes.hpp"
 #include "api/event_body.hpp"
 #include "api/journey_routes.hpp"
@@ -204,7 +205,8 @@ HttpResponse route(host::Service& service, const std::vector<std::string>& path,
   if (path.size() == 5 && path[0] == "v1" && path[1] == "clients" && path[3] == "hooks")
     return webhook_route(service, path[2], path[4], request);
   if (path.size() == 1 && path[0] == "popup.js") return popup_script_route(request);
-  if (is_popup_route(path)) return popup_route(service, path, request);  // browsers: no bearer token
+  if (is_popup_route(path)) return popup_route(service, path, request);                    // browsers: no bearer token
+  if (is_channel_status_route(path)) return channel_status_route(service, path, request);  // signed by the provider
   if (path.size() >= 3 && path[0] == "v1" && path[1] == "clients") return client_route(service, path, request);
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "admin") return admin_route(service, path, request);
   if (auto page = dashboard::dashboard_route(service, request)) return std::move(*page);

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/channel_requests.hpp"
 #include "host/runtime.hpp"
-#include "store/store.hpp"
 
 namespace parcours::api {
 
@@ -17,9 +17,6 @@ using server::HttpResponse;
 
 namespace {
 
-// The first ABI whose channels know the popup routes: an older channel that happens
-// to have handle_request (a C plugin may) would not understand them.
-constexpr int kPopupAbiMinor = 3;
 // How long a browser may reuse a preflight's answer, in seconds.
 constexpr const char* kPreflightMaxAge = "600";
 
@@ -27,12 +24,6 @@ std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-const config::ClientConfig* find_client(const host::Runtime& runtime, const std::string& id) {
-  for (const auto& client : runtime.loaded.clients)
-    if (client.id == id) return &client;
-  return nullptr;
 }
 
 // Scheme and host compare case-insensitively (browsers send them in lower case; a
@@ -70,34 +61,9 @@ std::vector<std::pair<std::string, plugin::Instance*>> popup_channels(const host
   std::vector<std::pair<std::string, plugin::Instance*>> out;
   for (const auto& channel : client.channels) {
     plugin::Instance* instance = runtime.channels->find(client.id, channel.name);
-    if (instance != nullptr && instance->takes_requests() && instance->descriptor().abi_minor >= kPopupAbiMinor)
-      out.emplace_back(channel.name, instance);
+    if (instance != nullptr && takes_channel_requests(*instance)) out.emplace_back(channel.name, instance);
   }
   return out;
-}
-
-// plugin.h, handle_request: the request, with the route and the parts of its path.
-std::string request_wire(const HttpRequest& request, const std::string& client, const json& params) {
-  const json wire{{"method", request.method},   {"path", request.path}, {"query", request.query},
-                  {"headers", request.headers}, {"body", request.body}, {"client", client},
-                  {"route", "popups"},          {"params", params}};
-  return wire.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// One instance's answer as an object with an integer status; a plugin that answers
-// anything else reads as a 500 with what was wrong.
-json ask(plugin::Instance& instance, const std::string& wire) {
-  auto answer = json::parse(instance.handle_request(wire), nullptr, false);
-  if (!answer.is_object() || !answer.contains("status") || !answer["status"].is_number_integer())
-    return json{{"status", 500}, {"error", "the plugin answered something that is not a request answer"}};
-  return answer;
-}
-
-std::string answer_error(const json& answer) {
-  const auto it = answer.find("error");
-  return it != answer.end() && it->is_string() && !it->get_ref<const std::string&>().empty()
-             ? it->get<std::string>()
-             : "the plugin gave no reason";
 }
 
 // GET: every instance's popups, one list. An instance that fails is logged and
@@ -105,9 +71,9 @@ std::string answer_error(const json& answer) {
 HttpResponse list_popups(const host::Runtime& runtime, const config::ClientConfig& client, const std::string& contact,
                          const HttpRequest& request) {
   json popups = json::array();
-  const std::string wire = request_wire(request, client.id, json{{"contact", contact}});
+  const std::string wire = channel_request_wire(request, client.id, "popups", json{{"contact", contact}});
   for (const auto& [name, instance] : popup_channels(runtime, client)) {
-    const json answer = ask(*instance, wire);
+    const json answer = ask_channel(*instance, wire);
     const int status = answer["status"].get<int>();
     if (status < 200 || status >= 300) {
       if (status != 404)
@@ -124,58 +90,19 @@ HttpResponse list_popups(const host::Runtime& runtime, const config::ClientConfi
       HttpResponse::json(200, json{{"popups", popups}}.dump(-1, ' ', false, json::error_handler_t::replace)));
 }
 
-// A popup seen or clicked counts on the send step that queued it, as an email's open or
-// click does (tracking_routes.cpp): "opened" for seen, as in-app messages count it,
-// and "clicked". The plugin names the message by its key; the host adds the journey and
-// step, so that journeys and exports read them as they read an email's. An event
-// naming a message of another contact or channel is stored uncounted.
-void credit_send_steps(host::Service& service, const std::string& client, const std::string& channel,
-                       std::vector<engine::IncomingEvent>& events) {
-  for (auto& event : events) {
-    const char* counter = event.type == "popup.seen" ? "opened" : event.type == "popup.clicked" ? "clicked" : nullptr;
-    const auto key = event.properties.find("message");
-    if (counter == nullptr || key == event.properties.end() || !key->is_string()) continue;
-    std::optional<store::MessageRecord> message;
-    service.store().transact(
-        [&](store::Transaction& tx) { message = tx.find_message(client, key->get_ref<const std::string&>()); });
-    if (!message || message->journey.empty() || message->contact != event.contact || message->channel != channel)
-      continue;
-    event.properties["journey"] = message->journey;
-    event.properties["step"] = message->step;
-    event.counts = engine::StepCount{message->journey, message->step, counter, {}};
-  }
-}
-
 // POST .../{popup}/seen|clicked: the instance that knows the popup records it and
-// answers the events, stored here for the client.
+// answers the events, stored here for the client (a popup seen or clicked counts on
+// the send step that queued it: channel_requests.cpp).
 HttpResponse record_action(host::Service& service, const host::Runtime& runtime, const config::ClientConfig& client,
                            const json& params, const HttpRequest& request) {
-  const std::string wire = request_wire(request, client.id, params);
+  const std::string wire = channel_request_wire(request, client.id, "popups", params);
   for (const auto& [name, instance] : popup_channels(runtime, client)) {
-    const json answer = ask(*instance, wire);
+    const json answer = ask_channel(*instance, wire);
     const int status = answer["status"].get<int>();
     if (status == 404) continue;
     if (status < 200 || status >= 300)
       return HttpResponse::error(status >= 400 && status < 600 ? status : 500, "popup_refused", answer_error(answer));
-    std::vector<engine::IncomingEvent> events;
-    try {
-      if (const auto it = answer.find("events"); it != answer.end() && !it->is_null()) {
-        if (!it->is_array()) throw engine::EventError("'events' is not a list");
-        for (std::size_t i = 0; i < it->size(); ++i)
-          events.push_back(engine::parse_event((*it)[i], "popup event " + std::to_string(i)));
-      }
-    } catch (const engine::EventError& error) {
-      spdlog::error("client '{}' channel '{}': its answer to {} {} holds events the host cannot store: {}", client.id,
-                    name, request.method, request.path, error.what());
-      return HttpResponse::error(500, "internal",
-                                 "the popup channel answered events the host cannot store; the log "
-                                 "has the details");
-    }
-    credit_send_steps(service, client.id, name, events);
-    const auto result = events.empty() ? engine::IngestResult{} : service.ingest(client.id, events);
-    if (const auto body = answer.find("body"); body != answer.end() && !body->is_null())
-      return HttpResponse::json(status, body->dump(-1, ' ', false, json::error_handler_t::replace));
-    return HttpResponse::json(202, json{{"accepted", result.accepted}, {"duplicates", result.duplicates}}.dump());
+    return store_channel_answer(service, client.id, name, request, answer);
   }
   return HttpResponse::error(404, "unknown_popup",
                              "no popup '" + params.value("popup", "") + "' waits for contact '" +

@@ -174,6 +174,44 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   return body;
 }
 
+std::vector<std::pair<std::string, std::string>> form_decode(std::string_view body) {
+  const auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  const auto decode = [&](std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '+') {
+        out += ' ';
+      } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+        out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+        i += 2;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
+  std::vector<std::pair<std::string, std::string>> fields;
+  // Plain index loops: string_view::find on what is left trips g++ 12's
+  // stringop-overread warning (a false positive).
+  for (std::size_t start = 0; start < body.size();) {
+    std::size_t end = start;
+    while (end < body.size() && body[end] != '&') ++end;
+    std::size_t equals = start;
+    while (equals < end && body[equals] != '=') ++equals;
+    if (end > start)
+      fields.emplace_back(decode(body.substr(start, equals - start)),
+                          decode(equals < end ? body.substr(equals + 1, end - equals - 1) : std::string_view()));
+    start = end + 1;
+  }
+  return fields;
+}
+
 std::optional<std::chrono::milliseconds> retry_after(const Response& response,
                                                      std::chrono::system_clock::time_point now) {
   const std::string value = trimmed(response.header("retry-after"));

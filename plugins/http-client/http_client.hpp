@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,9 @@ class Client {
 
 // application/x-www-form-urlencoded, in the order given.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+// The fields of an application/x-www-form-urlencoded body (or a query string), in
+// their order: '+' is a space, %XX a byte (a malformed escape is kept as written).
+std::vector<std::pair<std::string, std::string>> form_decode(std::string_view body);
 
 // Retry-After as a delay: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), from `now`.
 std::optional<std::chrono::milliseconds> retry_after(const Response& response,

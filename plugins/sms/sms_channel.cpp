@@ -28,6 +28,7 @@
 #include "http_client.hpp"
 #include "phone_number.hpp"
 #include "segments.hpp"
+#include "status_callback.hpp"
 
 #ifndef PARCOURS_SMS_PLUGIN_VERSION
 #error "the build defines PARCOURS_SMS_PLUGIN_VERSION (the Parcours version)"
@@ -160,7 +161,9 @@ class SmsChannel final : public parcours::Channel {
     request.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
                        "User-Agent: parcours-sms/" PARCOURS_SMS_PLUGIN_VERSION};
     std::vector<std::pair<std::string, std::string>> form{{"To", to.e164}, {"From", from_}, {"Body", body}};
-    if (!status_callback_.empty()) form.emplace_back("StatusCallback", status_callback_);
+    if (!status_callback_.empty())
+      form.emplace_back("StatusCallback",
+                        sms::status_callback_url(status_callback_, message.contact.id, message.idempotency_key));
     request.body = http::form_encode(form);
 
     const http::Response response = client_.perform(request);
@@ -177,6 +180,14 @@ class SmsChannel final : public parcours::Channel {
     }
     result.with_answer(details);
     return result;
+  }
+
+  // The gateway's status callbacks (status_callback.hpp), posted to the host's route
+  // POST /v1/clients/{client}/channels/{channel}/status.
+  parcours::Response handle_request(const parcours::Request& request) override {
+    if (request.route != "status")
+      return parcours::Response::refuse(404, "the sms channel serves status callbacks only");
+    return sms::read_status_callback(request, status_callback_, token_, request.param("channel"));
   }
 
  private:
@@ -263,7 +274,8 @@ PARCOURS_PLUGIN(SmsChannel,
     {"max_segments", parcours::Type::integer, parcours::defaults_to(10),
      "The most SMS parts one message may take (1-255); a longer text fails"},
     {"status_callback", parcours::Type::string, parcours::optional,
-     "A URL the gateway posts each message's delivery status to (Twilio's StatusCallback)"},
+     "Where the gateway posts each message's delivery status (Twilio's StatusCallback): the host's "
+     "{public_url}/v1/clients/{client}/channels/{channel}/status turns them into sms.delivered/undelivered/failed"},
   },
   .params = {
     {"to", parcours::Type::string, parcours::optional,

@@ -13,12 +13,15 @@ retried after its Retry-After, 500 retried, a gateway that hangs cut off by `tim
 and retried; the segments in the metrics; the token in no log line and no error; and
 `parcours validate` refusing a config without `token`, with a bad url or sender."""
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import secrets
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 from cli_harness import check, finish, run
@@ -31,6 +34,9 @@ ACCOUNT = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "tok-" + secrets.token_hex(16)
 WRONG_TOKEN = "tok-wrong-" + secrets.token_hex(8)
 HANG_SECONDS = 4  # longer than the channel's 1 s timeout
+# The address Twilio would call (the host behind a proxy): it signs that URL, and the
+# test posts what it signs to the host's own address.
+STATUS_URL = "https://hooks.shop.test/v1/clients/shop/channels/sms/status"
 
 
 gateway = TwilioStandIn(ACCOUNT, TOKEN, HANG_SECONDS)
@@ -47,6 +53,7 @@ token = "${{SMS_TOKEN}}"
 from = "+33600000000"
 timeout = "1s"
 max_segments = 3
+status_callback = "{STATUS_URL}"
 """
 OTHER = f"""country = "FR"
 require_consent = false
@@ -68,6 +75,15 @@ id = "text"
 send = "sms"
 text = "{{event.text}}"
 """
+# A delivery receipt that says the SMS did not arrive: the event names the journey and
+# step of the message, which the entry condition checks.
+NOT_DELIVERED = """[entry]
+on = "sms.undelivered"
+when = "event.journey == \\"say\\" and event.step == \\"text\\" and event.error_code == \\"30003\\""
+
+[[steps]]
+wait = "1d"
+"""
 SAY_TO = """[entry]
 on = "say.to"
 reentry = "always"
@@ -88,6 +104,7 @@ with tempfile.TemporaryDirectory() as tmp:
     (shop / "client.toml").write_text(CLIENT)
     (shop / "journeys/say.toml").write_text(SAY)
     (shop / "journeys/say-to.toml").write_text(SAY_TO)
+    (shop / "journeys/not-delivered.toml").write_text(NOT_DELIVERED)
     (root / "config/clients/other/client.toml").write_text(OTHER)
     (root / "config/clients/other/journeys/say.toml").write_text(SAY)
     os.environ["SMS_TOKEN"] = TOKEN
@@ -145,7 +162,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the request is form-encoded, asks for JSON, with HTTP Basic as account SID and token",
           first.get("content_type", "").startswith("application/x-www-form-urlencoded") and
           first.get("accept") == "application/json" and first.get("user") == ACCOUNT and
-          first.get("password") == TOKEN and set(first["form"]) == {"To", "From", "Body"}, R(0, str(first)))
+          first.get("password") == TOKEN and set(first["form"]) == {"To", "From", "Body", "StatusCallback"},
+          R(0, str(first)))
 
     say("bea", "Hallo Bea", {"phone": "0470 12 34 56", "country": "BE"})
     bea = outcome("bea")
@@ -170,6 +188,59 @@ with tempfile.TemporaryDirectory() as tmp:
           in metrics and
           'parcours_plugin_sms_segments_total{client="shop",instance="sms",plugin="sms",encoding="UCS-2"} 2'
           in metrics, R(0, "\n".join(line for line in metrics.splitlines() if "sms" in line)))
+
+    # --- delivery receipts: the gateway's status callbacks -----------------------------------
+    callback = first["form"].get("StatusCallback", "")
+    check("each message asks for its status at the channel's status_callback, naming the contact and message",
+          callback.startswith(STATUS_URL + "?contact=ann&message=") and len(callback) > len(STATUS_URL) + 30,
+          R(0, callback))
+
+    def twilio_signature(url, fields, token=TOKEN):
+        signed = url + "".join(name + fields[name] for name in sorted(fields))
+        return base64.b64encode(hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+    def receipt(url, fields, signature=None):
+        """A status callback as Twilio posts it to `url` (signed for `url` unless told), sent to the host."""
+        parts = urllib.parse.urlsplit(url)
+        return host.request("POST", parts.path + "?" + parts.query, raw=urllib.parse.urlencode(fields).encode(),
+                            content_type="application/x-www-form-urlencoded",
+                            headers={"X-Twilio-Signature": signature or twilio_signature(url, fields)})
+
+    def enrollments(contact):
+        status, body, _ = host.request("GET", f"/v1/clients/shop/contacts/{contact}", token=KEY)
+        return json.loads(body).get("enrollments", []) if status == 200 else []
+
+    undelivered = {"MessageSid": first.get("sid", ""), "MessageStatus": "undelivered", "ErrorCode": "30003",
+                   "AccountSid": ACCOUNT, "To": "+33612345678", "From": "+33600000000", "ApiVersion": "2010-04-01"}
+    status, body, _ = receipt(callback, undelivered, signature=twilio_signature(callback, undelivered, WRONG_TOKEN))
+    check("a receipt signed with another token is refused (403), saying what to check",
+          status == 403 and "X-Twilio-Signature" in body and "status_callback" in body, R(status, body))
+    status, body, _ = receipt(callback.replace("contact=ann", "contact=bea"), undelivered,
+                              signature=twilio_signature(callback, undelivered))
+    check("... and so is one whose contact was changed after Twilio signed it", status == 403, R(status, body))
+    check("... and neither started a journey", not any(e.get("journey") == "not-delivered" for e in
+                                                        enrollments("ann") + enrollments("bea")),
+          R(0, str(enrollments("ann"))))
+    status, body, _ = receipt(callback, dict(undelivered, MessageStatus="sent"))
+    check("a status that is not final (sent) is acknowledged with no event",
+          status == 202 and json.loads(body) == {"accepted": 0, "duplicates": 0}, R(status, body))
+    status, body, _ = receipt(callback, undelivered)
+    check("a signed receipt saying undelivered is stored: one sms.undelivered event for the contact",
+          status == 202 and json.loads(body) == {"accepted": 1, "duplicates": 0}, R(status, body))
+    check("... with the journey and step of its message, which a journey's entry condition reads",
+          eventually(lambda: any(e.get("journey") == "not-delivered" for e in enrollments("ann"))),
+          R(0, str(enrollments("ann"))))
+    status, body, _ = receipt(callback, undelivered)
+    check("Twilio posting it again stores nothing new", status == 202 and json.loads(body)["duplicates"] == 1,
+          R(status, body))
+    status, body, _ = host.request("POST", "/v1/clients/shop/channels/nope/status", raw=b"MessageSid=SM1",
+                                   content_type="application/x-www-form-urlencoded")
+    check("a receipt for a channel the client does not have is 404, naming the client's file",
+          status == 404 and "clients/shop/client.toml" in body, R(status, body))
+    status, body, _ = host.request("POST", "/v1/clients/other/channels/sms/status", raw=b"MessageSid=SM1",
+                                   content_type="application/x-www-form-urlencoded")
+    check("a receipt for a channel without status_callback is 404, saying so",
+          status == 404 and "no status_callback" in body, R(status, body))
 
     # --- refused before any request ----------------------------------------------------------
     before = len(gateway.received())
