@@ -69,23 +69,6 @@ Destination nowhere(std::string why) {
   return {{}, {}, {}, std::move(why)};
 }
 
-// Base64 (RFC 4648): how "account:token" travels in the Authorization header, and so how
-// a gateway echoing the request back could show the token.
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::uint32_t chunk = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
-                                (i + 1 < in.size() ? static_cast<unsigned char>(in[i + 1]) << 8 : 0) |
-                                (i + 2 < in.size() ? static_cast<unsigned char>(in[i + 2]) : 0);
-    out += kAlphabet[(chunk >> 18) & 63];
-    out += kAlphabet[(chunk >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return out;
-}
-
 class SmsChannel final : public parcours::Channel {
  public:
   // Reads the message's fields, never its whole wire form (parcours::Message::wire).
@@ -101,7 +84,7 @@ class SmsChannel final : public parcours::Channel {
         max_segments_(settings.integer("max_segments")),
         status_callback_(settings.string("status_callback", "")),
         client_country_(client_country(host)),
-        secrets_{token_, base64(account_ + ":" + token_)} {
+        secrets_{token_, sms::base64(account_ + ":" + token_)} {
     // Every problem at once, as `parcours validate` reports the others.
     std::vector<std::string> problems;
     if (const auto problem = url_problem(url_); !problem.empty())

@@ -19,13 +19,6 @@ std::string field(const std::vector<std::pair<std::string, std::string>>& fields
   return {};
 }
 
-std::string base64(const unsigned char* bytes, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
-
 const char* event_type(const std::string& status) {
   if (status == "delivered") return "sms.delivered";
   if (status == "undelivered") return "sms.undelivered";
@@ -34,6 +27,15 @@ const char* event_type(const std::string& status) {
 }
 
 }  // namespace
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
 
 std::string status_callback_url(const std::string& base, const std::string& contact, const std::string& message) {
   return base + (base.find('?') == std::string::npos ? "?" : "&") +
@@ -50,7 +52,7 @@ std::string twilio_signature(const std::string& auth_token, const std::string& u
   if (HMAC(EVP_sha1(), auth_token.data(), static_cast<int>(auth_token.size()),
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &size) == nullptr)
     return {};
-  return base64(digest, size);
+  return base64(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 parcours::Response read_status_callback(const parcours::Request& request, const std::string& base,

@@ -19,10 +19,16 @@
 #include <parcours/sdk.hpp>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace parcours::sms_plugin {
+
+// Base64 (RFC 4648, padded), by OpenSSL: how Twilio writes its signature, and how
+// "account:token" travels in the Authorization header (so how a gateway echoing the
+// request back could show the token).
+std::string base64(std::string_view bytes);
 
 // The URL a message's status is posted to: `base` with `contact` and `message` added
 // to its query.

@@ -119,3 +119,12 @@ TEST_CASE("a callback to a channel without status_callback, a GET, or one naming
   CHECK(read_status_callback(signed_post(fields, ""), kBase, kToken, "sms").status == 400);
   CHECK(read_status_callback(signed_post({{"MessageStatus", "delivered"}}), kBase, kToken, "sms").status == 400);
 }
+
+TEST_CASE("base64 is RFC 4648's, padded: the test vectors of its section 10") {
+  using parcours::sms_plugin::base64;
+  CHECK(base64("") == "");
+  CHECK(base64("f") == "Zg==");
+  CHECK(base64("fo") == "Zm8=");
+  CHECK(base64("foo") == "Zm9v");
+  CHECK(base64("foobar") == "Zm9vYmFy");
+}
