@@ -19,7 +19,10 @@ them one after the other, and the end prints each one's median: this machine is 
 VM whose speed drifts by up to a factor of two within an hour, so only runs interleaved
 in one session compare two versions. Each run also prints the host's CPU a journey over
 the sink's CPU a message: the sink does the same work for every build, so this ratio
-moves with the host's code far less than with the machine's speed of the minute.
+moves with the host's code far less than with the machine's speed of the minute. And
+the share of the machine left idle, from /proc/stat, in the first second (only
+sign-ups arrive) and after it, when timers fire and both cores should be busy: idle
+there is time the pipeline waited on itself rather than on the CPU.
 """
 import argparse
 import http.client
@@ -102,6 +105,20 @@ def cpu_by_thread(pid):
     return by_name
 
 
+def machine_times():
+    """(idle, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; steal included in the total
+
+
+def idle_share(samples, start, end):
+    """The machine's idle share between two times, from (time, idle, total) samples."""
+    inside = [sample for sample in samples if start <= sample[0] <= end]
+    if len(inside) < 2 or inside[-1][2] == inside[0][2]:
+        return float("nan")
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][2] - inside[0][2])
+
+
 def load():
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -162,6 +179,7 @@ def run(build):
             range(first, min(first + args.batch, args.journeys))).encode()
             for first in range(0, args.journeys, args.batch)]
         started = time.time()
+        times = [(started, *machine_times())]
         for body in bodies:
             connection.request("POST", "/v1/clients/shop/events", body=body, headers={
                 "Authorization": "Bearer bench-key-0123456789abcdef", "Content-Type": "application/x-ndjson"})
@@ -169,9 +187,11 @@ def run(build):
             answer.read()
             if answer.status != 202:
                 sys.exit(f"POST answered {answer.status}")
+            times.append((time.time(), *machine_times()))
         posted = time.time()
         while sink_status(status)["count"] < args.journeys and time.time() - started < args.timeout:
             time.sleep(0.1)
+            times.append((time.time(), *machine_times()))
         rss = next(int(line.split()[1]) for line in open(f"/proc/{host.pid}/status") if line.startswith("VmHWM"))
         host_cpu, sink_cpu = cpu_seconds(host.pid), cpu_seconds(sink.pid)
         threads = cpu_by_thread(host.pid)
@@ -192,6 +212,10 @@ def run(build):
         print(f"CPU: the host {host_cpu:.1f} s ({host_cpu / max(done, 1) * 1e6:.0f} µs a journey), the sink "
               f"{sink_cpu:.1f} s ({sink_cpu / max(done, 1) * 1e6:.0f} µs a message), over {elapsed:.1f} s on "
               f"{os.cpu_count()} cores; host/sink {host_cpu / max(sink_cpu, 1e-9):.2f}")
+        # After the first second both cores should be busy (docs/PERFORMANCE.md, "What bounds
+        # a run"): idle there is time the pipeline waited on itself, not on the CPU.
+        print(f"machine idle: {idle_share(times, started, started + 1):.0%} in the first second, "
+              f"{idle_share(times, started + 1, final['last_ts'] or started):.0%} after it")
         print("CPU by thread (µs a journey): " + ", ".join(
             f"{name} {seconds / max(done, 1) * 1e6:.0f}" for name, seconds in
             sorted(threads.items(), key=lambda item: -item[1]) if seconds > 0))
@@ -200,6 +224,7 @@ def run(build):
             print("host log:\n" + (work / "host.log").read_text()[-3000:])
             sys.exit(1)
         return {"rate": rate, "host_us": host_cpu / done * 1e6, "sink_us": sink_cpu / done * 1e6, "rss_mb": rss / 1024,
+                "idle_after": idle_share(times, started + 1, final["last_ts"] or started),
                 "transport": baseline_rate, "host_per_sink": host_cpu / max(sink_cpu, 1e-9)}
 
 
@@ -216,4 +241,5 @@ if len(builds) > 1 or args.rounds > 1:
         spread = f"{min(run['rate'] for run in runs):,.0f}–{max(run['rate'] for run in runs):,.0f}"
         print(f"{build}: {median['rate']:,.0f} completed journeys/s ({spread}), host {median['host_us']:.0f} µs and "
               f"sink {median['sink_us']:.0f} µs a journey (host/sink {median['host_per_sink']:.2f}), peak RSS "
-              f"{median['rss_mb']:.1f} MB, transport alone {median['transport']:,.0f} messages/s")
+              f"{median['rss_mb']:.1f} MB, machine idle after the first second {median['idle_after']:.0%}, transport "
+              f"alone {median['transport']:,.0f} messages/s")
