@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -17,8 +18,6 @@
 
 namespace parcours::links {
 namespace {
-
-constexpr std::size_t kMacBytes = 16;  // 128 bits of HMAC-SHA256: short links, still unforgeable
 
 // Appends `bytes` in base64url without padding (RFC 4648 section 5), in one pass:
 // three tokens a message, each written once rather than encoded, then mapped to the
@@ -93,7 +92,7 @@ struct LinkSigner::Mac {
   }
 };
 
-std::string LinkSigner::mac(const std::string& payload) const {
+void LinkSigner::mac(std::string_view payload, unsigned char (&out)[kMacBytes]) const {
   EVP_MAC_CTX* context = mac_->take();
   unsigned char digest[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
@@ -107,7 +106,7 @@ std::string LinkSigner::mac(const std::string& payload) const {
       EVP_MAC_CTX_free(context);  // in an unknown state: not reused
   }
   if (!done || length < kMacBytes) throw std::runtime_error("HMAC-SHA256 failed");
-  return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
+  std::memcpy(out, digest, kMacBytes);
 }
 
 LinkSigner::LinkSigner(std::string secret, std::string public_url)
@@ -124,31 +123,40 @@ LinkSigner::LinkSigner(std::string secret, std::string public_url)
   while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
 }
 
-std::string LinkSigner::token(const LinkTarget& target) const {
+void LinkSigner::append_token(std::string& out, std::string_view purpose, const LinkTarget& fields,
+                              std::string_view url) const {
   // An unsubscribe token holds four fields (as since the first version: links already
   // sent keep working); an open token three more, a click token the url too. The payload
   // is the fields as a JSON array, exactly as nlohmann's dump() wrote it then.
-  std::string payload = "[";
-  const auto field = [&](const std::string& text) {
+  thread_local std::string payload;
+  payload.clear();
+  payload += '[';
+  const auto field = [&](std::string_view text) {
     if (payload.size() > 1) payload += ',';
     render::append_json_string(payload, text, render::InvalidUtf8::replace);
   };
-  field(target.purpose);
-  field(target.client);
-  field(target.contact);
-  field(target.channel);
-  if (target.purpose != "u") {
-    field(target.message);
-    field(target.journey);
-    field(target.step);
-    if (target.purpose == "c") field(target.url);
+  field(purpose);
+  field(fields.client);
+  field(fields.contact);
+  field(fields.channel);
+  if (purpose != "u") {
+    field(fields.message);
+    field(fields.journey);
+    field(fields.step);
+    if (purpose == "c") field(url);
   }
   payload += ']';
+  unsigned char signature[kMacBytes];
+  mac(payload, signature);
+  out.reserve(out.size() + (payload.size() + kMacBytes) * 4 / 3 + 4);
+  append_base64url(out, payload);
+  out += '.';
+  append_base64url(out, std::string_view(reinterpret_cast<const char*>(signature), kMacBytes));
+}
+
+std::string LinkSigner::token(const LinkTarget& target) const {
   std::string token;
-  token.reserve((payload.size() + kMacBytes) * 4 / 3 + 4);
-  append_base64url(token, payload);
-  token += '.';
-  append_base64url(token, mac(payload));
+  append_token(token, target.purpose, target, target.url);
   return token;
 }
 
@@ -158,8 +166,9 @@ std::optional<LinkTarget> LinkSigner::verify(const std::string& token) const {
   const auto payload = unbase64url(token.substr(0, dot));
   const auto signature = unbase64url(token.substr(dot + 1));
   if (!payload || !signature || signature->size() != kMacBytes) return std::nullopt;
-  const std::string signed_mac = mac(*payload);
-  if (CRYPTO_memcmp(signed_mac.data(), signature->data(), kMacBytes) != 0) return std::nullopt;
+  unsigned char signed_mac[kMacBytes];
+  mac(*payload, signed_mac);
+  if (CRYPTO_memcmp(signed_mac, signature->data(), kMacBytes) != 0) return std::nullopt;
   const auto fields = nlohmann::json::parse(*payload, nullptr, false);
   if (!fields.is_array() || fields.empty()) return std::nullopt;
   for (const auto& field : fields)
@@ -179,19 +188,26 @@ std::optional<LinkTarget> LinkSigner::verify(const std::string& token) const {
 
 std::string LinkSigner::unsubscribe_url(const std::string& client, const std::string& contact,
                                         const std::string& channel) const {
-  return public_url_ + "/u/" + token({"u", client, contact, channel, {}, {}, {}, {}});
+  // Only these three fields go into an unsubscribe token: a target that borrows them.
+  thread_local LinkTarget fields;
+  fields.client.assign(client);
+  fields.contact.assign(contact);
+  fields.channel.assign(channel);
+  std::string url = public_url_ + "/u/";
+  append_token(url, "u", fields, {});
+  return url;
 }
 
-std::string LinkSigner::open_url(LinkTarget target) const {
-  target.purpose = "o";
-  target.url.clear();
-  return public_url_ + "/t/o/" + token(target);
+std::string LinkSigner::open_url(const LinkTarget& target) const {
+  std::string url = public_url_ + "/t/o/";
+  append_token(url, "o", target, {});
+  return url;
 }
 
-std::string LinkSigner::click_url(LinkTarget target, const std::string& url) const {
-  target.purpose = "c";
-  target.url = url;
-  return public_url_ + "/t/c/" + token(target);
+std::string LinkSigner::click_url(const LinkTarget& target, const std::string& url) const {
+  std::string link = public_url_ + "/t/c/";
+  append_token(link, "c", target, url);
+  return link;
 }
 
 bool LinkSigner::is_own(const std::string& url) const {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace parcours::links {
 
@@ -35,9 +36,9 @@ class LinkSigner {
   // public_url + "/u/" + token.
   std::string unsubscribe_url(const std::string& client, const std::string& contact, const std::string& channel) const;
   // public_url + "/t/o/" + token: the open pixel of a message (`target.url` unused).
-  std::string open_url(LinkTarget target) const;
+  std::string open_url(const LinkTarget& target) const;
   // public_url + "/t/c/" + token: a link of a message, leading on to `url`.
-  std::string click_url(LinkTarget target, const std::string& url) const;
+  std::string click_url(const LinkTarget& target, const std::string& url) const;
   // Whether `url` leads to this host (its own links are never tracked).
   bool is_own(const std::string& url) const;
 
@@ -48,7 +49,11 @@ class LinkSigner {
   // algorithm up and sets the key on every call, a cost paid per link of every message.
   struct Mac;
   std::shared_ptr<Mac> mac_;
-  std::string mac(const std::string& payload) const;
+  static constexpr std::size_t kMacBytes = 16;  // 128 bits of HMAC-SHA256: short links, still unforgeable
+  void mac(std::string_view payload, unsigned char (&out)[kMacBytes]) const;
+  // Appends the token of the fields to `out`: every link of every message goes
+  // through here, so nothing is copied on the way (three links a tracked email).
+  void append_token(std::string& out, std::string_view purpose, const LinkTarget& fields, std::string_view url) const;
 };
 
 // 32 random bytes as hex, for a new secret.
