@@ -123,8 +123,7 @@ LinkSigner::LinkSigner(std::string secret, std::string public_url)
   while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
 }
 
-void LinkSigner::append_token(std::string& out, std::string_view purpose, const LinkTarget& fields,
-                              std::string_view url) const {
+void LinkSigner::append_token(std::string& out, const Fields& fields) const {
   // An unsubscribe token holds four fields (as since the first version: links already
   // sent keep working); an open token three more, a click token the url too. The payload
   // is the fields as a JSON array, exactly as nlohmann's dump() wrote it then.
@@ -135,15 +134,15 @@ void LinkSigner::append_token(std::string& out, std::string_view purpose, const 
     if (payload.size() > 1) payload += ',';
     render::append_json_string(payload, text, render::InvalidUtf8::replace);
   };
-  field(purpose);
+  field(fields.purpose);
   field(fields.client);
   field(fields.contact);
   field(fields.channel);
-  if (purpose != "u") {
+  if (fields.purpose != "u") {
     field(fields.message);
     field(fields.journey);
     field(fields.step);
-    if (purpose == "c") field(url);
+    if (fields.purpose == "c") field(fields.url);
   }
   payload += ']';
   unsigned char signature[kMacBytes];
@@ -154,9 +153,13 @@ void LinkSigner::append_token(std::string& out, std::string_view purpose, const 
   append_base64url(out, std::string_view(reinterpret_cast<const char*>(signature), kMacBytes));
 }
 
+LinkSigner::Fields LinkSigner::fields_of(const LinkTarget& target, std::string_view purpose, std::string_view url) {
+  return {purpose, target.client, target.contact, target.channel, target.message, target.journey, target.step, url};
+}
+
 std::string LinkSigner::token(const LinkTarget& target) const {
   std::string token;
-  append_token(token, target.purpose, target, target.url);
+  append_token(token, fields_of(target, target.purpose, target.url));
   return token;
 }
 
@@ -188,25 +191,20 @@ std::optional<LinkTarget> LinkSigner::verify(const std::string& token) const {
 
 std::string LinkSigner::unsubscribe_url(const std::string& client, const std::string& contact,
                                         const std::string& channel) const {
-  // Only these three fields go into an unsubscribe token: a target that borrows them.
-  thread_local LinkTarget fields;
-  fields.client.assign(client);
-  fields.contact.assign(contact);
-  fields.channel.assign(channel);
   std::string url = public_url_ + "/u/";
-  append_token(url, "u", fields, {});
+  append_token(url, {"u", client, contact, channel, {}, {}, {}, {}});
   return url;
 }
 
 std::string LinkSigner::open_url(const LinkTarget& target) const {
   std::string url = public_url_ + "/t/o/";
-  append_token(url, "o", target, {});
+  append_token(url, fields_of(target, "o", {}));
   return url;
 }
 
 std::string LinkSigner::click_url(const LinkTarget& target, const std::string& url) const {
   std::string link = public_url_ + "/t/c/";
-  append_token(link, "c", target, url);
+  append_token(link, fields_of(target, "c", url));
   return link;
 }
 

@@ -51,9 +51,13 @@ class LinkSigner {
   std::shared_ptr<Mac> mac_;
   static constexpr std::size_t kMacBytes = 16;  // 128 bits of HMAC-SHA256: short links, still unforgeable
   void mac(std::string_view payload, unsigned char (&out)[kMacBytes]) const;
-  // Appends the token of the fields to `out`: every link of every message goes
-  // through here, so nothing is copied on the way (three links a tracked email).
-  void append_token(std::string& out, std::string_view purpose, const LinkTarget& fields, std::string_view url) const;
+  // What a token signs, borrowed from the caller: every link of every message goes
+  // through append_token, so nothing is copied on the way (three links a tracked email).
+  struct Fields {
+    std::string_view purpose, client, contact, channel, message, journey, step, url;
+  };
+  static Fields fields_of(const LinkTarget& target, std::string_view purpose, std::string_view url);
+  void append_token(std::string& out, const Fields& fields) const;
 };
 
 // 32 random bytes as hex, for a new secret.
