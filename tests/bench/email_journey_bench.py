@@ -220,8 +220,9 @@ def run(build):
               f"{os.cpu_count()} cores; host/sink {host_cpu / max(sink_cpu, 1e-9):.2f}")
         # After the first second both cores should be busy (docs/PERFORMANCE.md, "What bounds
         # a run"): idle there is time the pipeline waited on itself, not on the CPU.
+        idle_after = idle_share(times, started + 1, final["last_ts"] or started)
         print(f"machine idle: {idle_share(times, started, started + 1):.0%} in the first second, "
-              f"{idle_share(times, started + 1, final['last_ts'] or started):.0%} after it")
+              f"{idle_after:.0%} after it")
         print("CPU by thread (µs a journey): " + ", ".join(
             f"{name} {seconds / max(done, 1) * 1e6:.0f}" for name, seconds in
             sorted(threads.items(), key=lambda item: -item[1]) if seconds > 0))
@@ -230,7 +231,7 @@ def run(build):
             print("host log:\n" + (work / "host.log").read_text()[-3000:])
             sys.exit(1)
         return {"rate": rate, "host_us": host_cpu / done * 1e6, "sink_us": sink_cpu / done * 1e6, "rss_mb": rss / 1024,
-                "idle_after": idle_share(times, started + 1, final["last_ts"] or started),
+                "idle_after": idle_after,
                 "transport": baseline_rate, "host_per_sink": host_cpu / max(sink_cpu, 1e-9)}
 
 
