@@ -2,6 +2,7 @@
 
 #include <parcours/thread_name.hpp>
 
+#include <algorithm>
 #include <future>
 #include <optional>
 
@@ -15,6 +16,19 @@ struct SmtpTransport::Job {
   std::string to;
   std::string data;
   std::function<void(SmtpOutcome)> done;
+};
+
+// One connection of a thread, and where its messages stand.
+struct SmtpTransport::Lane {
+  Lane(const SmtpSettings& settings, const SmtpEndpoint& endpoint, const TlsContext* tls)
+      : session(settings, endpoint, tls) {}
+  SmtpSession session;
+  std::unique_ptr<Job> current;   // the message this connection is sending
+  std::unique_ptr<Job> next;      // a message whose envelope went out behind `current`'s data
+  bool envelope_written = false;  // `current`'s MAIL, RCPT and DATA are on the wire
+  bool data_written = false;      // `current`'s data is on the wire: its reply is due
+  bool taken_up = false;          // `current` was taken while the connection had nothing to send
+  std::chrono::steady_clock::time_point last_used{};
 };
 
 namespace {
@@ -110,12 +124,17 @@ void SmtpTransport::send_async(std::string from_address, std::string to_address,
     if (!stopping_) {
       job->done = std::move(done);
       queue_.push_back(std::move(job));
-      // Another connection while messages outnumber the free ones, up to `connections`.
-      if (idle_threads_ < queue_.size() && threads_.size() < static_cast<std::size_t>(settings_.connections))
-        threads_.emplace_back([this] {
+      // Another thread while messages outnumber the free ones, up to `connections` over
+      // all of them.
+      const auto threads = threads_.size();
+      const int open = static_cast<int>(threads) * kConnectionsPerThread;
+      if (idle_threads_ < queue_.size() && open < settings_.connections) {
+        const int connections = std::min(kConnectionsPerThread, settings_.connections - open);
+        threads_.emplace_back([this, connections] {
           parcours::name_this_thread("email-smtp");
-          serve();
+          serve(connections);
         });
+      }
     }
   }
   if (job != nullptr) {  // stopping: answered here, outside the lock (done may send again)
@@ -142,17 +161,21 @@ std::unique_ptr<SmtpTransport::Job> SmtpTransport::take(bool wait, std::optional
   return job;
 }
 
-void SmtpTransport::serve() {
-  SmtpSession session(settings_, *endpoint_, tls_.get());
+void SmtpTransport::serve(int connections) {
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (int i = 0; i < connections; ++i) lanes.push_back(std::make_unique<Lane>(settings_, *endpoint_, tls_.get()));
   while (true) {
-    // An open connection waits `idle` for work, then says QUIT; a closed one waits as
-    // long as it takes.
-    auto job = take(true, session.is_open() ? std::optional(Clock::now() + settings_.idle) : std::nullopt);
+    // While a connection is open the thread waits `idle` for work, then says QUIT;
+    // with none open it waits as long as it takes.
+    const bool open = std::any_of(lanes.begin(), lanes.end(), [](const auto& lane) { return lane->session.is_open(); });
+    auto job = take(true, open ? std::optional(Clock::now() + settings_.idle) : std::nullopt);
     if (job != nullptr) {
-      stream(session, std::move(job));
+      lanes.front()->current = std::move(job);
+      lanes.front()->taken_up = true;
+      stream(lanes);
       continue;
     }
-    session.quit();
+    for (auto& lane : lanes) lane->session.quit();
     std::lock_guard lock(mutex_);
     if (stopping_ && queue_.empty()) return;
   }
@@ -166,80 +189,136 @@ std::string SmtpTransport::failure_text(const std::exception& failure) const {
   return std::string("cannot reach the SMTP server: ") + failure.what();
 }
 
-void SmtpTransport::stream(SmtpSession& session, std::unique_ptr<Job> first) {
-  std::unique_ptr<Job> current = std::move(first);
-  std::unique_ptr<Job> next;      // a message whose envelope went out behind `current`'s data
-  bool envelope_written = false;  // `current`'s MAIL, RCPT and DATA are on the wire
-  // The message is freed before its answer goes out: the answer may queue another.
-  const auto finish = [](std::unique_ptr<Job>& job, SmtpOutcome outcome) {
-    auto done = std::move(job->done);
-    job.reset();
-    done(std::move(outcome));
-  };
-  try {
-    // A pooled connection the server gave up on while idle (421 or FIN): a new one.
-    if (session.is_open() && session.gone_quiet_and_closed()) session.close();
-    if (!session.is_open()) {
-      try {
-        session.open();
-      } catch (const std::exception& failure) {
-        // What stops this connection stops the others: every message waiting now is
-        // answered at once (and retried by the host) rather than each in turn.
-        const std::string why = failure_text(failure);
-        finish(current, not_sent(why));
-        while (auto waiting = take(false)) finish(waiting, not_sent(why));
-        session.close();
-        return;
+namespace {
+
+// The message is freed before its answer goes out: the answer may queue another.
+template <typename JobPointer>
+void finish(JobPointer& job, SmtpOutcome outcome) {
+  auto done = std::move(job->done);
+  job.reset();
+  done(std::move(outcome));
+}
+
+}  // namespace
+
+void SmtpTransport::stream(std::vector<std::unique_ptr<Lane>>& lanes) {
+  while (true) {
+    // A lane without a message takes one; a connection left without any for `idle`
+    // while the other was busy says QUIT.
+    const auto now = Clock::now();
+    bool busy = false;
+    for (auto& lane : lanes) {
+      if (lane->current == nullptr) {
+        lane->current = take(false);
+        lane->envelope_written = false;
+        lane->taken_up = true;
+      }
+      if (lane->current != nullptr) {
+        lane->last_used = now;
+        busy = true;
+        begin(*lane);
+      } else if (lane->session.is_open() && now - lane->last_used >= settings_.idle) {
+        lane->session.quit();
       }
     }
-    std::string out;
-    while (current != nullptr) {
-      // The envelope: in one write with pipelining (three replies to read), else one
-      // command at a time.
-      SmtpReply mail, rcpt, data;
-      if (session.pipelining()) {
-        if (!envelope_written) {
-          out.clear();
-          append_envelope(out, current->from, current->to);
-          session.write(out);
+    if (!busy) return;
+    for (auto& lane : lanes)
+      if (lane->current != nullptr) send_data(*lane);
+    for (auto& lane : lanes)
+      if (lane->data_written) end(*lane);
+  }
+}
+
+void SmtpTransport::begin(Lane& lane) {
+  SmtpSession& session = lane.session;
+  try {
+    if (!lane.envelope_written) {
+      // A pooled connection the server gave up on while idle (421 or FIN): a new one.
+      if (lane.taken_up && session.is_open() && session.gone_quiet_and_closed()) session.close();
+      lane.taken_up = false;
+      if (!session.is_open()) {
+        try {
+          session.open();
+        } catch (const std::exception& failure) {
+          // What stops this connection stops the others: every message waiting now is
+          // answered at once (and retried by the host) rather than each in turn.
+          const std::string why = failure_text(failure);
+          finish(lane.current, not_sent(why));
+          while (auto waiting = take(false)) finish(waiting, not_sent(why));
+          session.close();
+          return;
         }
-        mail = session.read_reply();
-        rcpt = session.read_reply();
-        data = session.read_reply();
-      } else {
-        mail = session.command(mail_from(current->from));
-        if (mail.positive()) rcpt = session.command(rcpt_to(current->to));
-        if (rcpt.positive()) data = session.command(kData);
       }
-      if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
-        if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
-        // The first refusal says why; a transaction MAIL opened is reset.
-        const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
-        finish(current, answered(refusal));
-        if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
-        if (mail.positive()) session.command("RSET\r\n");
-        current = take(false);
-        envelope_written = false;
-        continue;
+      // With pipelining the envelope goes in one write (three replies to read in
+      // send_data), else one command at a time there.
+      if (session.pipelining()) {
+        std::string out;
+        append_envelope(out, lane.current->from, lane.current->to);
+        session.write(out);
+        lane.envelope_written = true;
       }
-      // The data, and behind it the next message's envelope: one round trip a message.
-      out.clear();
-      append_content(out, current->data);
-      if (session.pipelining() && (next = take(false)) != nullptr) append_envelope(out, next->from, next->to);
-      session.write(out);
-      const SmtpReply reply = session.read_reply();
-      finish(current, answered(reply));
-      if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
-      current = std::move(next);
-      envelope_written = current != nullptr;
-      if (current == nullptr) current = take(false);
     }
   } catch (const std::exception& failure) {
-    const std::string why = failure_text(failure);
-    if (current != nullptr) finish(current, not_sent(why));
-    if (next != nullptr) finish(next, not_sent(why));
-    session.close();
+    fail(lane, failure);
   }
+}
+
+void SmtpTransport::send_data(Lane& lane) {
+  SmtpSession& session = lane.session;
+  try {
+    SmtpReply mail, rcpt, data;
+    if (session.pipelining()) {
+      mail = session.read_reply();
+      rcpt = session.read_reply();
+      data = session.read_reply();
+    } else {
+      mail = session.command(mail_from(lane.current->from));
+      if (mail.positive()) rcpt = session.command(rcpt_to(lane.current->to));
+      if (rcpt.positive()) data = session.command(kData);
+    }
+    if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
+      if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
+      // The first refusal says why; a transaction MAIL opened is reset. The lane takes
+      // another message in the next round.
+      const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
+      finish(lane.current, answered(refusal));
+      lane.envelope_written = false;
+      if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
+      if (mail.positive()) session.command("RSET\r\n");
+      return;
+    }
+    // The data, and behind it the next message's envelope: one round trip a message.
+    std::string out;
+    append_content(out, lane.current->data);
+    if (session.pipelining() && (lane.next = take(false)) != nullptr)
+      append_envelope(out, lane.next->from, lane.next->to);
+    session.write(out);
+    lane.data_written = true;
+  } catch (const std::exception& failure) {
+    fail(lane, failure);
+  }
+}
+
+void SmtpTransport::end(Lane& lane) {
+  try {
+    lane.data_written = false;
+    const SmtpReply reply = lane.session.read_reply();
+    finish(lane.current, answered(reply));
+    if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
+    lane.current = std::move(lane.next);
+    lane.envelope_written = lane.current != nullptr;
+  } catch (const std::exception& failure) {
+    fail(lane, failure);
+  }
+}
+
+void SmtpTransport::fail(Lane& lane, const std::exception& failure) {
+  const std::string why = failure_text(failure);
+  if (lane.current != nullptr) finish(lane.current, not_sent(why));
+  if (lane.next != nullptr) finish(lane.next, not_sent(why));
+  lane.envelope_written = false;
+  lane.data_written = false;
+  lane.session.close();
 }
 
 }  // namespace parcours::email

@@ -1,11 +1,17 @@
-// Sending messages over SMTP on a few pooled connections that stream: each connection
-// has a thread of its own that takes queued messages and, when the server offers
-// PIPELINING (RFC 2920), sends a message's data, its end and the next message's
-// MAIL FROM, RCPT TO and DATA in one write, so that a message costs one round trip on
-// a warm connection (four with one command at a time, as libcurl 7.88 speaks SMTP; see
-// README.md, "How messages travel"). Without PIPELINING each command waits for its
-// reply. Connections open when messages wait and no connection is free (up to
-// `connections`), are reused while messages come, and are closed after 30 s idle.
+// Sending messages over SMTP on a few pooled connections that stream. When the server
+// offers PIPELINING (RFC 2920), a connection sends a message's data, its end and the
+// next message's MAIL FROM, RCPT TO and DATA in one write, so that a message costs one
+// round trip on a warm connection (four with one command at a time, as libcurl 7.88
+// speaks SMTP; see README.md, "How messages travel"). Without PIPELINING each command
+// waits for its reply.
+//
+// A thread drives up to four connections in lockstep: it writes to each, then reads
+// each one's replies. A server with one event loop answers them in one turn of it, and
+// the thread wakes once for them all, so a message costs the server and the host less
+// CPU than with a thread per connection (docs/PERFORMANCE.md, "Seventh day"). A round
+// waits for its slowest reply: against one server that is a few microseconds.
+// Connections open when messages wait and no connection is free (up to `connections`),
+// are reused while messages come, and are closed after `idle` without one.
 //
 // smtp:// with STARTTLS (when offered, required, or off), smtps:// (TLS from the first
 // byte), AUTH PLAIN or LOGIN; certificates checked against the system's CAs and
@@ -62,6 +68,9 @@ class SmtpTransport {
   // Throws std::invalid_argument for a URL it cannot use, std::runtime_error when TLS
   // cannot be set up (an unreadable ca_file).
   explicit SmtpTransport(SmtpSettings settings);
+  // A thread's connections, at most (the last thread may have fewer).
+  static constexpr int kConnectionsPerThread = 4;
+
   // Sends what is queued, says QUIT on every connection and joins their threads.
   ~SmtpTransport();
   SmtpTransport(const SmtpTransport&) = delete;
@@ -79,6 +88,7 @@ class SmtpTransport {
 
  private:
   struct Job;
+  struct Lane;
   SmtpSettings settings_;
   std::unique_ptr<SmtpEndpoint> endpoint_;
   std::unique_ptr<TlsContext> tls_;
@@ -90,11 +100,20 @@ class SmtpTransport {
   std::size_t idle_threads_ = 0;
   bool stopping_ = false;
 
-  void serve();
+  // A thread's loop over its `connections` lanes.
+  void serve(int connections);
   // The next queued message: waiting until `until` (or stop) when `wait`.
   std::unique_ptr<Job> take(bool wait, std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
-  // Sends `first` and whatever the queue holds while this connection is busy.
-  void stream(SmtpSession& session, std::unique_ptr<Job> first);
+  // Sends the first lane's message and whatever the queue holds while these lanes are
+  // busy, a round at a time: every lane's envelope, then every lane's data, then every
+  // lane's reply.
+  void stream(std::vector<std::unique_ptr<Lane>>& lanes);
+  // The steps of a round on one lane. Each answers the lane's messages when its
+  // connection fails, and leaves the others going.
+  void begin(Lane& lane);
+  void send_data(Lane& lane);
+  void end(Lane& lane);
+  void fail(Lane& lane, const std::exception& failure);
   // The message log's sentence for a connection that failed.
   std::string failure_text(const std::exception& failure) const;
 };

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,6 +67,11 @@ class ScriptedServer {
     std::lock_guard lock(mutex_);
     return received_;
   }
+  // How many messages each connection carried, in the order they were accepted.
+  std::vector<int> received_by_connection() {
+    std::lock_guard lock(mutex_);
+    return by_connection_;
+  }
   std::atomic<int> connections{0};              // accepted
   std::atomic<int> resets{0};                   // RSET commands
   std::atomic<int> envelopes_in_one_read{0};    // reads that held a whole MAIL+RCPT+DATA
@@ -83,6 +89,7 @@ class ScriptedServer {
   std::vector<std::thread> sessions_;
   std::mutex mutex_;
   std::vector<Received> received_;
+  std::vector<int> by_connection_;
 
   void accept_loop() {
     while (!stopping_) {
@@ -90,15 +97,18 @@ class ScriptedServer {
       if (::poll(&ready, 1, 20) <= 0) continue;
       const int connection = ::accept(listener_, nullptr, nullptr);
       if (connection < 0) continue;
+      std::size_t ordinal = 0;
       {
         std::lock_guard lock(mutex_);
         ++connections;
+        ordinal = by_connection_.size();
+        by_connection_.push_back(0);
       }
-      sessions_.emplace_back([this, connection] { serve(connection); });
+      sessions_.emplace_back([this, connection, ordinal] { serve(connection, ordinal); });
     }
   }
 
-  void serve(int connection) {
+  void serve(int connection, std::size_t ordinal) {
     const auto say = [&](const std::string& text) {
       const std::string line = text + "\r\n";
       (void)!::send(connection, line.data(), line.size(), MSG_NOSIGNAL);
@@ -145,6 +155,7 @@ class ScriptedServer {
           if (reply.starts_with("250")) {
             std::lock_guard lock(mutex_);
             received_.push_back(current);
+            ++by_connection_[ordinal];
           }
           replies += reply + "\r\n";
           current = Received();
@@ -234,6 +245,35 @@ std::vector<SmtpOutcome> send_many(SmtpTransport& transport, int count, int thre
   return outcomes;
 }
 
+// Queues `count` messages with send_async at once; returns their outcomes and the
+// threads that answered them, once all are in (or after 10 s).
+struct AsyncAnswers {
+  std::vector<SmtpOutcome> outcomes;
+  std::set<std::thread::id> threads;
+  int count(SmtpOutcome::Kind kind) const {
+    return static_cast<int>(
+        std::count_if(outcomes.begin(), outcomes.end(), [&](const auto& o) { return o.kind == kind; }));
+  }
+};
+AsyncAnswers send_all_async(SmtpTransport& transport, int count) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  AsyncAnswers answers;
+  for (int i = 0; i < count; ++i)
+    transport.send_async("shop@acme.test", "c" + std::to_string(i) + "@x.test", kMessage, [&](SmtpOutcome outcome) {
+      {
+        std::lock_guard lock(mutex);
+        answers.outcomes.push_back(std::move(outcome));
+        answers.threads.insert(std::this_thread::get_id());
+      }
+      changed.notify_all();
+    });
+  std::unique_lock lock(mutex);
+  changed.wait_for(lock, std::chrono::seconds(10),
+                   [&] { return answers.outcomes.size() == static_cast<std::size_t>(count); });
+  return answers;
+}
+
 }  // namespace
 
 TEST_CASE("with PIPELINING, messages stream on one connection: the data and the next envelope in one write") {
@@ -290,6 +330,78 @@ TEST_CASE("send_async: no thread waits, answers come on the connections' threads
   CHECK(server.connections <= 2);
 }
 
+TEST_CASE("a thread drives two connections: both stream, and one thread answers for both") {
+  ScriptedServer server(true);
+  AsyncAnswers answers;
+  {
+    SmtpTransport transport(settings_for(server, 2));
+    answers = send_all_async(transport, 400);
+  }
+  REQUIRE(answers.outcomes.size() == 400);
+  CHECK(answers.count(SmtpOutcome::Kind::accepted) == 400);
+  CHECK(answers.threads.size() == 1);
+  CHECK(server.received().size() == 400);
+  // 400 messages queued at once keep both connections busy, each one streaming.
+  const auto by_connection = server.received_by_connection();
+  REQUIRE(by_connection.size() == 2);
+  CHECK(by_connection[0] > 50);
+  CHECK(by_connection[1] > 50);
+  CHECK(server.data_with_next_envelope > 200);
+}
+
+TEST_CASE("one connection more than a thread drives: a second thread, and never more connections than asked") {
+  ScriptedServer server(true);
+  constexpr int connections = SmtpTransport::kConnectionsPerThread + 1;
+  AsyncAnswers answers;
+  {
+    SmtpTransport transport(settings_for(server, connections));
+    answers = send_all_async(transport, 600);
+  }
+  CHECK(answers.count(SmtpOutcome::Kind::accepted) == 600);
+  CHECK(answers.threads.size() == 2);
+  CHECK(server.connections <= connections);
+  CHECK(server.received().size() == 600);
+}
+
+TEST_CASE("421 on one of a thread's two connections: its messages are retried, the other goes on") {
+  ScriptedServer server(true);
+  std::atomic<int> seen{0};
+  server.data_reply = [&](const Received&) {
+    return ++seen == 40 ? std::string("421 4.3.2 shutting down") : std::string("250 2.0.0 queued");
+  };
+  AsyncAnswers answers;
+  {
+    SmtpTransport transport(settings_for(server, 2));
+    answers = send_all_async(transport, 200);
+  }
+  REQUIRE(answers.outcomes.size() == 200);
+  // The message answered 421, and the one whose envelope went out behind it, are
+  // retried; every other message is delivered, on the surviving connection or a new one.
+  const int retried = answers.count(SmtpOutcome::Kind::transient);
+  CHECK(retried >= 1);
+  CHECK(retried <= 2);
+  CHECK(answers.count(SmtpOutcome::Kind::accepted) == 200 - retried);
+  CHECK(server.received().size() == static_cast<std::size_t>(200 - retried));
+  CHECK(server.connections == 3);
+}
+
+TEST_CASE("a thread's second connection, idle for `idle` while the first is busy, says QUIT") {
+  ScriptedServer server(true);
+  SmtpSettings settings = settings_for(server, 2);
+  settings.idle = std::chrono::milliseconds(100);
+  SmtpTransport transport(settings);
+  CHECK(send_all_async(transport, 200).count(SmtpOutcome::Kind::accepted) == 200);  // opens both
+  REQUIRE(server.connections == 2);
+  // Then one message at a time for 400 ms: one connection carries them, the other quits.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(400);
+  while (std::chrono::steady_clock::now() < until) {
+    REQUIRE(transport.send("shop@acme.test", "one@x.test", kMessage).kind == SmtpOutcome::Kind::accepted);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(server.quits == 1);
+  CHECK(server.connections == 2);
+}
+
 TEST_CASE("a transport going away sends and answers every message queued with send_async first") {
   ScriptedServer server(true);
   std::atomic<int> accepted{0};
@@ -331,7 +443,7 @@ TEST_CASE("without PIPELINING, one command at a time, and the same messages arri
 }
 
 TEST_CASE("a refused recipient fails that message alone, with the server's text; the connection goes on") {
-  for (const bool pipelining : {true, false}) {
+  for (const auto& [pipelining, connections] : {std::pair{true, 1}, {false, 1}, {true, 2}, {false, 2}}) {
     ScriptedServer server(pipelining);
     server.rcpt_reply = [](const std::string& to) {
       return to.starts_with("gone") ? std::string("550 5.1.1 <" + to + ">: no such user") : std::string("250 OK");
@@ -339,7 +451,7 @@ TEST_CASE("a refused recipient fails that message alone, with the server's text;
     server.data_reply = [](const Received& message) {
       return message.to.starts_with("busy") ? std::string("451 4.3.0 try later") : std::string("250 2.0.0 queued");
     };
-    SmtpTransport transport(settings_for(server, 1));
+    SmtpTransport transport(settings_for(server, connections));
     const auto outcomes = send_many(transport, 30, 3, [](int i) {
       return (i % 3 == 1 ? "gone" : i % 3 == 2 ? "busy" : "ok") + std::to_string(i) + "@x.test";
     });
@@ -360,7 +472,7 @@ TEST_CASE("a refused recipient fails that message alone, with the server's text;
     }
     CHECK(server.received().size() == 10);
     CHECK(server.resets == 10);  // MAIL was accepted: each refused transaction is reset
-    CHECK(server.connections == 1);
+    CHECK(server.connections <= connections);
   }
 }
 
