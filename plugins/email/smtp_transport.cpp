@@ -204,7 +204,7 @@ void finish(JobPointer& job, SmtpOutcome outcome) {
 void SmtpTransport::stream(std::vector<std::unique_ptr<Lane>>& lanes) {
   while (true) {
     // A lane without a message takes one; a connection left without any for `idle`
-    // while the other was busy says QUIT.
+    // while the others were busy says QUIT.
     const auto now = Clock::now();
     bool busy = false;
     for (auto& lane : lanes) {
@@ -216,100 +216,96 @@ void SmtpTransport::stream(std::vector<std::unique_ptr<Lane>>& lanes) {
       if (lane->current != nullptr) {
         lane->last_used = now;
         busy = true;
-        begin(*lane);
+        step(*lane, &SmtpTransport::begin);
       } else if (lane->session.is_open() && now - lane->last_used >= settings_.idle) {
         lane->session.quit();
       }
     }
     if (!busy) return;
     for (auto& lane : lanes)
-      if (lane->current != nullptr) send_data(*lane);
+      if (lane->current != nullptr) step(*lane, &SmtpTransport::send_data);
     for (auto& lane : lanes)
-      if (lane->data_written) end(*lane);
+      if (lane->data_written) step(*lane, &SmtpTransport::end);
+  }
+}
+
+void SmtpTransport::step(Lane& lane, void (SmtpTransport::*what)(Lane&)) {
+  try {
+    (this->*what)(lane);
+  } catch (const std::exception& failure) {
+    fail(lane, failure);
   }
 }
 
 void SmtpTransport::begin(Lane& lane) {
   SmtpSession& session = lane.session;
-  try {
-    if (!lane.envelope_written) {
-      // A pooled connection the server gave up on while idle (421 or FIN): a new one.
-      if (lane.taken_up && session.is_open() && session.gone_quiet_and_closed()) session.close();
-      lane.taken_up = false;
-      if (!session.is_open()) {
-        try {
-          session.open();
-        } catch (const std::exception& failure) {
-          // What stops this connection stops the others: every message waiting now is
-          // answered at once (and retried by the host) rather than each in turn.
-          const std::string why = failure_text(failure);
-          finish(lane.current, not_sent(why));
-          while (auto waiting = take(false)) finish(waiting, not_sent(why));
-          session.close();
-          return;
-        }
-      }
-      // With pipelining the envelope goes in one write (three replies to read in
-      // send_data), else one command at a time there.
-      if (session.pipelining()) {
-        std::string out;
-        append_envelope(out, lane.current->from, lane.current->to);
-        session.write(out);
-        lane.envelope_written = true;
+  if (!lane.envelope_written) {
+    // A pooled connection the server gave up on while idle (421 or FIN): a new one.
+    if (lane.taken_up && session.is_open() && session.gone_quiet_and_closed()) session.close();
+    lane.taken_up = false;
+    if (!session.is_open()) {
+      try {
+        session.open();
+      } catch (const std::exception& failure) {
+        // What stops this connection stops the others: every message waiting now is
+        // answered at once (and retried by the host) rather than each in turn.
+        const std::string why = failure_text(failure);
+        finish(lane.current, not_sent(why));
+        while (auto waiting = take(false)) finish(waiting, not_sent(why));
+        session.close();
+        return;
       }
     }
-  } catch (const std::exception& failure) {
-    fail(lane, failure);
+    // With pipelining the envelope goes in one write (three replies to read in
+    // send_data), else one command at a time there.
+    if (session.pipelining()) {
+      std::string out;
+      append_envelope(out, lane.current->from, lane.current->to);
+      session.write(out);
+      lane.envelope_written = true;
+    }
   }
 }
 
 void SmtpTransport::send_data(Lane& lane) {
   SmtpSession& session = lane.session;
-  try {
-    SmtpReply mail, rcpt, data;
-    if (session.pipelining()) {
-      mail = session.read_reply();
-      rcpt = session.read_reply();
-      data = session.read_reply();
-    } else {
-      mail = session.command(mail_from(lane.current->from));
-      if (mail.positive()) rcpt = session.command(rcpt_to(lane.current->to));
-      if (rcpt.positive()) data = session.command(kData);
-    }
-    if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
-      if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
-      // The first refusal says why; a transaction MAIL opened is reset. The lane takes
-      // another message in the next round.
-      const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
-      finish(lane.current, answered(refusal));
-      lane.envelope_written = false;
-      if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
-      if (mail.positive()) session.command("RSET\r\n");
-      return;
-    }
-    // The data, and behind it the next message's envelope: one round trip a message.
-    std::string out;
-    append_content(out, lane.current->data);
-    if (session.pipelining() && (lane.next = take(false)) != nullptr)
-      append_envelope(out, lane.next->from, lane.next->to);
-    session.write(out);
-    lane.data_written = true;
-  } catch (const std::exception& failure) {
-    fail(lane, failure);
+  SmtpReply mail, rcpt, data;
+  if (session.pipelining()) {
+    mail = session.read_reply();
+    rcpt = session.read_reply();
+    data = session.read_reply();
+  } else {
+    mail = session.command(mail_from(lane.current->from));
+    if (mail.positive()) rcpt = session.command(rcpt_to(lane.current->to));
+    if (rcpt.positive()) data = session.command(kData);
   }
+  if (data.code != 354 || !mail.positive() || !rcpt.positive()) {
+    if (data.code == 354) session.command(".\r\n");  // a server that says go ahead regardless
+    // The first refusal says why; a transaction MAIL opened is reset. The lane takes
+    // another message in the next round.
+    const SmtpReply& refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data;
+    finish(lane.current, answered(refusal));
+    lane.envelope_written = false;
+    if (refusal.code == 421) throw SocketError("the server is closing the connection: " + refusal.text);
+    if (mail.positive()) session.command("RSET\r\n");
+    return;
+  }
+  // The data, and behind it the next message's envelope: one round trip a message.
+  std::string out;
+  append_content(out, lane.current->data);
+  if (session.pipelining() && (lane.next = take(false)) != nullptr)
+    append_envelope(out, lane.next->from, lane.next->to);
+  session.write(out);
+  lane.data_written = true;
 }
 
 void SmtpTransport::end(Lane& lane) {
-  try {
-    lane.data_written = false;
-    const SmtpReply reply = lane.session.read_reply();
-    finish(lane.current, answered(reply));
-    if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
-    lane.current = std::move(lane.next);
-    lane.envelope_written = lane.current != nullptr;
-  } catch (const std::exception& failure) {
-    fail(lane, failure);
-  }
+  lane.data_written = false;
+  const SmtpReply reply = lane.session.read_reply();
+  finish(lane.current, answered(reply));
+  if (reply.code == 421) throw SocketError("the server is closing the connection: " + reply.text);
+  lane.current = std::move(lane.next);
+  lane.envelope_written = lane.current != nullptr;
 }
 
 void SmtpTransport::fail(Lane& lane, const std::exception& failure) {

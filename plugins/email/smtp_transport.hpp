@@ -108,11 +108,12 @@ class SmtpTransport {
   // busy, a round at a time: every lane's envelope, then every lane's data, then every
   // lane's reply.
   void stream(std::vector<std::unique_ptr<Lane>>& lanes);
-  // The steps of a round on one lane. Each answers the lane's messages when its
-  // connection fails, and leaves the others going.
+  // The steps of a round on one lane, each run by step(): a lane whose connection
+  // fails has its messages answered (fail()) and the other lanes go on.
   void begin(Lane& lane);
   void send_data(Lane& lane);
   void end(Lane& lane);
+  void step(Lane& lane, void (SmtpTransport::*what)(Lane&));
   void fail(Lane& lane, const std::exception& failure);
   // The message log's sentence for a connection that failed.
   std::string failure_text(const std::exception& failure) const;
