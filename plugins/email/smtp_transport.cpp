@@ -126,10 +126,9 @@ void SmtpTransport::send_async(std::string from_address, std::string to_address,
       queue_.push_back(std::move(job));
       // Another thread while messages outnumber the free ones, up to `connections` over
       // all of them.
-      const auto threads = threads_.size();
-      const int open = static_cast<int>(threads) * kConnectionsPerThread;
-      if (idle_threads_ < queue_.size() && open < settings_.connections) {
-        const int connections = std::min(kConnectionsPerThread, settings_.connections - open);
+      const int driven = static_cast<int>(threads_.size()) * kConnectionsPerThread;
+      if (idle_threads_ < queue_.size() && driven < settings_.connections) {
+        const int connections = std::min(kConnectionsPerThread, settings_.connections - driven);
         threads_.emplace_back([this, connections] {
           parcours::name_this_thread("email-smtp");
           serve(connections);
@@ -191,7 +190,8 @@ std::string SmtpTransport::failure_text(const std::exception& failure) const {
 
 namespace {
 
-// The message is freed before its answer goes out: the answer may queue another.
+// The message is freed before its answer goes out: the answer may queue another. (A
+// template because Job is the transport's own, private type.)
 template <typename JobPointer>
 void finish(JobPointer& job, SmtpOutcome outcome) {
   auto done = std::move(job->done);
@@ -208,8 +208,7 @@ void SmtpTransport::stream(std::vector<std::unique_ptr<Lane>>& lanes) {
     const auto now = Clock::now();
     bool busy = false;
     for (auto& lane : lanes) {
-      if (lane->current == nullptr) {
-        lane->current = take(false);
+      if (lane->current == nullptr && (lane->current = take(false)) != nullptr) {
         lane->envelope_written = false;
         lane->taken_up = true;
       }

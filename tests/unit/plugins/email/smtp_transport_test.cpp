@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -256,22 +257,26 @@ struct AsyncAnswers {
   }
 };
 AsyncAnswers send_all_async(SmtpTransport& transport, int count) {
-  std::mutex mutex;
-  std::condition_variable changed;
-  AsyncAnswers answers;
+  // Shared with the callbacks: on a timeout they may still answer after this returns.
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    AsyncAnswers answers;
+  };
+  const auto state = std::make_shared<State>();
   for (int i = 0; i < count; ++i)
-    transport.send_async("shop@acme.test", "c" + std::to_string(i) + "@x.test", kMessage, [&](SmtpOutcome outcome) {
+    transport.send_async("shop@acme.test", "c" + std::to_string(i) + "@x.test", kMessage, [state](SmtpOutcome outcome) {
       {
-        std::lock_guard lock(mutex);
-        answers.outcomes.push_back(std::move(outcome));
-        answers.threads.insert(std::this_thread::get_id());
+        std::lock_guard lock(state->mutex);
+        state->answers.outcomes.push_back(std::move(outcome));
+        state->answers.threads.insert(std::this_thread::get_id());
       }
-      changed.notify_all();
+      state->changed.notify_all();
     });
-  std::unique_lock lock(mutex);
-  changed.wait_for(lock, std::chrono::seconds(10),
-                   [&] { return answers.outcomes.size() == static_cast<std::size_t>(count); });
-  return answers;
+  std::unique_lock lock(state->mutex);
+  state->changed.wait_for(lock, std::chrono::seconds(10),
+                          [&] { return state->answers.outcomes.size() == static_cast<std::size_t>(count); });
+  return state->answers;
 }
 
 }  // namespace
