@@ -9,7 +9,7 @@
 // each one's replies. A server with one event loop answers them in one turn of it, and
 // the thread wakes once for them all, so a message costs the server and the host less
 // CPU than with a thread per connection (docs/PERFORMANCE.md, "Seventh day"). A round
-// waits for its slowest reply: against one server that is a few microseconds.
+// waits for its slowest reply, so one slow connection holds up at most three others.
 // Connections open when messages wait and no connection is free (up to `connections`),
 // are reused while messages come, and are closed after `idle` without one.
 //
